@@ -1,0 +1,140 @@
+"""The microblog application: extensions and the application factory."""
+
+import secrets
+from pathlib import Path
+
+from flask import Flask, g
+from flask_login import LoginManager, current_user
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.orm import DeclarativeBase
+
+from config import ProductionConfig, config
+
+from .safe_openid import SafeOpenID
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+db = SQLAlchemy(model_class=Base)
+login = LoginManager()
+csrf = CSRFProtect()
+# safe_roots=[] and SafeOpenID.get_next_url keep the redirect after sign-in on
+# this site; Flask-OpenID's default follows any `next` or Referer.
+oid = SafeOpenID(safe_roots=[])
+
+login.login_view = "auth.login"
+login.login_message = "Please sign in to see this page."
+login.login_message_category = "info"
+
+
+class ConfigError(RuntimeError):
+    """The configuration is unsafe to run with; the message says why."""
+
+
+def create_app(config_class=ProductionConfig):
+    """Create the app; with no argument, the production configuration.
+
+    :param config_class: a class from ``config.py``, or its name
+        ("development", "testing", "production").
+    """
+    if isinstance(config_class, str):
+        config_class = config[config_class]
+    # The instance folder is <project>/instance, beside app/, kept out of git.
+    app = Flask(__name__)
+    app.config.from_object(config_class)
+    app.config.from_prefixed_env()
+    configure_secret_key(app, production=issubclass(config_class, ProductionConfig))
+
+    for ext in (db, login, csrf, oid):
+        ext.init_app(app)
+    from .fetcher import install_fetcher
+
+    install_fetcher()
+
+    from . import cli
+    from .auth import bp as auth_bp
+    from .errors import bp as errors_bp
+    from .main import bp as main_bp
+
+    app.register_blueprint(errors_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(main_bp)
+    if app.config["DEV_OPENID_PROVIDER"]:
+        from .devprovider import bp as devprovider_bp
+
+        app.register_blueprint(devprovider_bp, url_prefix="/dev/openid")
+    cli.init_app(app)
+
+    @app.before_request
+    def set_user():
+        # As in the seed: templates and views may use g.user.
+        g.user = current_user
+
+    return app
+
+
+# Keys that appear in tutorials and examples, and so in attackers' lists.
+WELL_KNOWN_KEYS = {
+    "you-will-never-guess",
+    "secret",
+    "secret-key",
+    "secret_key",
+    "secretkey",
+    "changeme",
+    "change-me",
+    "change_me",
+    "dev",
+    "development",
+    "default",
+    "password",
+    "test",
+    "testing",
+    "your-secret-key",
+    "super-secret",
+    "supersecret",
+    "replace-me",
+}
+MIN_SECRET_KEY_LENGTH = 32
+
+
+def weak_secret_key_reason(key) -> str | None:
+    """Say why ``key`` is unfit to sign sessions, or None if it is fine."""
+    if not key:
+        return "SECRET_KEY is not set"
+    if isinstance(key, bytes):
+        key = key.decode("latin-1")
+    if key.strip().lower() in WELL_KNOWN_KEYS:
+        return "SECRET_KEY is a well-known placeholder"
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        return f"SECRET_KEY is shorter than {MIN_SECRET_KEY_LENGTH} characters"
+    if len(set(key)) < 8:
+        return "SECRET_KEY repeats too few characters to be random"
+    return None
+
+
+def configure_secret_key(app: Flask, production: bool) -> None:
+    """Refuse a weak key in production; elsewhere keep a random one in instance/.
+
+    Flask-OpenID pickles its state into the signed session cookie, so whoever
+    can guess the key can make the server unpickle what they like.
+    """
+    key = app.config.get("SECRET_KEY")
+    if production:
+        reason = weak_secret_key_reason(key)
+        if reason:
+            raise ConfigError(
+                f"refusing to start: {reason}; set FLASK_SECRET_KEY to a random value, "
+                'e.g. python -c "import secrets; print(secrets.token_hex(32))"'
+            )
+        return
+    if key:
+        return
+    path = Path(app.instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_hex(32))
+    app.config["SECRET_KEY"] = path.read_text().strip()

@@ -1,0 +1,56 @@
+import re
+from urllib.parse import urlsplit
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length, ValidationError
+
+# XRI i-names (=name, @company) need a resolver on the internet that has been
+# gone for years; say so instead of trying.
+XRI_PREFIXES = ("=", "@", "+", "$", "!", "(", "xri://")
+# "name:" starts a scheme unless a port number follows, as in "example.com:8080".
+SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:(?!\d+(/|$))")
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class LoginForm(FlaskForm):
+    openid = StringField(
+        "OpenID",
+        filters=[_strip],
+        validators=[
+            DataRequired("Enter your OpenID, or choose a provider below."),
+            Length(max=2000, message="That OpenID is too long."),
+        ],
+        render_kw={"placeholder": "https://example.com/you", "autocomplete": "url"},
+    )
+    remember_me = BooleanField("Remember me")
+    submit = SubmitField("Sign in")
+
+    def validate_openid(self, field):
+        value = field.data
+        if value.lower().startswith(XRI_PREFIXES):
+            raise ValidationError("XRI i-names are not supported. Enter a web address.")
+        if any(c.isspace() or ord(c) < 0x20 for c in value):
+            raise ValidationError("An OpenID cannot contain spaces.")
+        parts = urlsplit(value if SCHEME_RE.match(value) else "http://" + value)
+        if parts.scheme.lower() not in ("http", "https"):
+            raise ValidationError("Only http:// and https:// OpenIDs are supported.")
+        try:
+            parts.port  # noqa: B018 - raises ValueError for a malformed port
+        except ValueError:
+            raise ValidationError("That OpenID has an invalid port number.") from None
+        host = parts.hostname
+        if not host or not (host == "localhost" or "." in host or ":" in host):
+            raise ValidationError(
+                "That does not look like an OpenID. Enter a web address such as "
+                "https://example.com/you."
+            )
+
+
+class EmptyForm(FlaskForm):
+    """A form with nothing but the CSRF token, for POST-only buttons."""
+
+    submit = SubmitField("Submit")

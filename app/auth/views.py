@@ -1,0 +1,95 @@
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_user, logout_user
+
+from .. import csrf, oid
+from .accounts import clean_email, find_or_create_user
+from .forms import EmptyForm, LoginForm
+
+bp = Blueprint("auth", __name__)
+
+
+def providers() -> list[dict]:
+    """The provider buttons for the login page, the built-in one first."""
+    listed = [dict(p) for p in current_app.config["OPENID_PROVIDERS"]]
+    if current_app.config["DEV_OPENID_PROVIDER"]:
+        url = url_for("devprovider.identifier", _external=True)
+        listed.insert(0, {"name": "Built-in provider (development)", "url": url})
+    for provider in listed:
+        provider["needs_username"] = "{username}" in provider["url"]
+    return listed
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@oid.loginhandler
+def login():
+    """Show the sign-in form; on submit, send the visitor to their provider."""
+    if current_user.is_authenticated:
+        return redirect(oid.get_next_url())
+    form = LoginForm()
+    if form.validate_on_submit():
+        session["remember_me"] = form.remember_me.data
+        session["openid_identifier"] = form.openid.data
+        return oid.try_login(form.openid.data, ask_for=["nickname", "email"])
+    status = 200
+    if form.is_submitted() and form.csrf_token.errors:
+        flash("The sign-in form expired. Please try again.", "error")
+        status = 400
+    elif not form.is_submitted():
+        # After a failed round trip, show what was typed and ticked.
+        form.openid.data = session.get("openid_identifier")
+        form.remember_me.data = session.get("remember_me", False)
+    return render_template(
+        "auth/login.html", title="Sign in", form=form, providers=providers()
+    ), status
+
+
+# The provider may POST its signed answer back to /login; that answer is
+# verified by python3-openid and bound to this session, and the sign-in form
+# checks its own CSRF token.
+csrf.exempt(login)
+
+
+@oid.after_login
+def after_login(resp):
+    """Sign in the account behind a verified OpenID, creating it the first time."""
+    email = clean_email(resp.email)
+    if current_app.config["OPENID_REQUIRE_EMAIL"] and email is None:
+        flash("Invalid login: this site needs an email address from your provider.", "error")
+        return redirect(url_for("auth.login"))
+    user = find_or_create_user(resp.identity_url, resp.nickname, email)
+    remember = bool(session.get("remember_me"))
+    next_url = oid.get_next_url()
+    # Start from an empty session: nothing planted before sign-in survives it.
+    session.clear()
+    login_user(user, remember=remember)
+    return redirect(next_url)
+
+
+@bp.route("/logout", methods=["GET", "POST"])
+def logout():
+    """Sign out on POST; a GET only asks for confirmation."""
+    if current_user.is_anonymous:
+        return redirect(url_for("auth.login"))
+    form = EmptyForm()
+    if form.validate_on_submit():
+        logout_user()
+        flash("You have been signed out.", "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/logout.html", title="Sign out", form=form)
+
+
+@bp.after_app_request
+def no_store_when_signed_in(response):
+    """Keep signed-in pages out of caches, so Back after logout shows nothing."""
+    if request.endpoint != "static" and current_user.is_authenticated:
+        response.headers["Cache-Control"] = "no-store"
+    return response

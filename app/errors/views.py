@@ -1,0 +1,47 @@
+"""Error pages in the site's layout, for every HTTP error a visitor can meet."""
+
+from flask import Blueprint, render_template
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from .. import db
+
+bp = Blueprint("errors", __name__)
+
+MESSAGES = {
+    400: "The request could not be understood. Go back and try again.",
+    404: "There is no page at this address.",
+    405: "This page cannot be used that way.",
+    429: "Too many requests. Wait a moment and try again.",
+    500: "Something went wrong on our side. It has been logged; please try again later.",
+}
+
+
+def render_error(code: int, name: str, message: str):
+    return render_template(
+        "errors/error.html", title=name, code=code, name=name, message=message
+    ), code
+
+
+@bp.app_errorhandler(CSRFError)
+def csrf_error(error):
+    return render_error(
+        400,
+        "Form expired",
+        "The form has expired or was not sent from this site. "
+        "Go back, reload the page and try again.",
+    )
+
+
+@bp.app_errorhandler(HTTPException)
+def http_error(error):
+    if error.code is None or error.code < 400:
+        return error
+    return render_error(error.code, error.name, MESSAGES.get(error.code, error.description))
+
+
+@bp.app_errorhandler(InternalServerError)
+def internal_error(error):
+    # The failed request may have left the session mid-transaction.
+    db.session.rollback()
+    return render_error(500, "Internal Server Error", MESSAGES[500])

@@ -1,0 +1,255 @@
+"""The HTTP fetcher python3-openid uses for discovery and verification.
+
+Discovery fetches a URL that a visitor typed, from the server. The library's
+default fetcher has no timeout, follows redirects anywhere and reaches any
+address. This one:
+
+- speaks only http and https;
+- resolves each host itself, refuses loopback, private, link-local and other
+  non-public addresses (unless ``OPENID_ALLOW_PRIVATE_NETWORKS``), and then
+  connects to the address it checked, so DNS cannot change its answer between
+  the check and the connection;
+- follows at most a few redirects, checking every hop the same way;
+- bounds the whole fetch, headers and body included, by one deadline
+  (``OPENID_FETCH_TIMEOUT``), and the body by ``OPENID_FETCH_MAX_BYTES``.
+"""
+
+import http.client
+import ipaddress
+import socket
+import ssl
+import threading
+import time
+from urllib.parse import urljoin, urlsplit
+
+from flask import current_app, has_app_context
+from openid import fetchers
+
+MAX_REDIRECTS = 5
+REDIRECT_CODES = {301, 302, 303, 307, 308}
+DEFAULT_TIMEOUT = 5.0
+DEFAULT_MAX_BYTES = 1024 * 1024
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+class FetchError(Exception):
+    """A fetch was refused or failed; ``str()`` is fit to show a visitor."""
+
+
+class FetchRefused(FetchError):
+    """The URL is one this server will not fetch."""
+
+
+def is_public_address(address: str) -> bool:
+    """True if ``address`` is a globally routable unicast address.
+
+    IPv6 forms that embed an IPv4 address (IPv4-mapped, 6to4, NAT64) are
+    judged by the IPv4 address inside them.
+    """
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if ip.version == 6:
+        if ip.ipv4_mapped:
+            ip = ip.ipv4_mapped
+        elif ip.sixtofour:
+            ip = ip.sixtofour
+        elif ip in NAT64:
+            ip = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return ip.is_global and not ip.is_multicast
+
+
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """An HTTP connection to an address resolved and checked beforehand."""
+
+    def __init__(self, host, port, address, timeout):
+        super().__init__(host, port, timeout=timeout)
+        self.address = address
+
+    def connect(self):
+        self.sock = socket.create_connection((self.address, self.port), self.timeout)
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """An HTTPS connection to a checked address, verifying the host's certificate."""
+
+    def __init__(self, host, port, address, timeout):
+        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
+        self.address = address
+
+    def connect(self):
+        sock = socket.create_connection((self.address, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+
+
+class SafeFetcher(fetchers.Urllib2Fetcher):
+    """A python3-openid fetcher bounded in time, size, scheme and address."""
+
+    def __init__(self, timeout=None, max_bytes=None, allow_private=None):
+        # None means: read the current app's configuration at each fetch.
+        self.timeout = timeout
+        self.max_bytes = max_bytes
+        self.allow_private = allow_private
+
+    def _setting(self, value, key, default):
+        if value is not None:
+            return value
+        if has_app_context():
+            return current_app.config.get(key, default)
+        return default
+
+    def fetch(self, url, body=None, headers=None):
+        timeout = float(self._setting(self.timeout, "OPENID_FETCH_TIMEOUT", DEFAULT_TIMEOUT))
+        max_bytes = int(self._setting(self.max_bytes, "OPENID_FETCH_MAX_BYTES", DEFAULT_MAX_BYTES))
+        allow_private = self._setting(self.allow_private, "OPENID_ALLOW_PRIVATE_NETWORKS", False)
+        deadline = time.monotonic() + timeout
+        headers = dict(headers or {})
+        headers.setdefault("User-Agent", fetchers.USER_AGENT)
+        headers["Accept-Encoding"] = "identity"
+        method = "POST" if body is not None else "GET"
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        if body is not None:
+            # python3-openid POSTs form-encoded bodies and leaves the type to
+            # the fetcher, as urllib does.
+            headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
+
+        for _ in range(MAX_REDIRECTS + 1):
+            status, reason, response_headers, data = self._fetch_once(
+                url, method, body, headers, deadline, max_bytes, allow_private
+            )
+            location = response_headers.get("location")
+            if status in REDIRECT_CODES and location:
+                url = urljoin(url, location)
+                if status == 303 or (status in (301, 302) and method == "POST"):
+                    method, body = "GET", None
+                    headers.pop("Content-Type", None)
+                continue
+            return self._response(url, status, response_headers, data)
+        raise FetchError(f"{_host(url)} redirected too many times.")
+
+    def _fetch_once(self, url, method, body, headers, deadline, max_bytes, allow_private):
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https"):
+            raise FetchRefused("Only http and https addresses can be used.")
+        host = parts.hostname
+        try:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError:
+            raise FetchRefused("The address has an invalid port.") from None
+        if not host:
+            raise FetchRefused("The address has no host name.")
+        address = _resolve(host, port, _remaining(deadline, host), allow_private)
+        connection_class = (
+            _PinnedHTTPSConnection if parts.scheme == "https" else _PinnedHTTPConnection
+        )
+        connection = connection_class(host, port, address, timeout=_remaining(deadline, host))
+        target = parts.path or "/"
+        if parts.query:
+            target += "?" + parts.query
+        # A watchdog shuts the socket at the deadline: per-read timeouts alone
+        # let a server that sends a byte a second hold the fetch for hours.
+        watchdog = threading.Timer(_remaining(deadline, host), _shut, (connection,))
+        watchdog.daemon = True
+        watchdog.start()
+        try:
+            connection.request(method, target, body=body, headers=headers)
+            response = connection.getresponse()
+            chunks, size = [], 0
+            if response.status not in REDIRECT_CODES:
+                while chunk := response.read1(65536):
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise FetchError(f"{host} sent more than {max_bytes // 1024} KB.")
+                    chunks.append(chunk)
+                    _remaining(deadline, host)
+            return (
+                response.status,
+                response.reason,
+                {k.lower(): v for k, v in response.getheaders()},
+                b"".join(chunks),
+            )
+        except FetchError:
+            raise
+        except ssl.SSLError as exc:
+            raise FetchError(f"The secure connection to {host} failed ({exc.reason}).") from exc
+        except (OSError, http.client.HTTPException) as exc:
+            if time.monotonic() >= deadline:
+                raise FetchError(f"{host} did not answer in time.") from exc
+            if isinstance(exc, ConnectionRefusedError):
+                raise FetchError(f"{host} refused the connection.") from exc
+            raise FetchError(f"{host} could not be reached.") from exc
+        finally:
+            watchdog.cancel()
+            connection.close()
+
+    def _response(self, url, status, headers, data):
+        response = fetchers.HTTPResponse(final_url=url, status=status, headers=headers)
+        _, params = self._parseHeaderValue(headers.get("content-type", ""))
+        try:
+            response.body = data.decode(params.get("charset", "latin1").strip('"'))
+        except (LookupError, UnicodeDecodeError):
+            response.body = data.decode("latin1")
+        return response
+
+
+def _host(url: str) -> str:
+    return urlsplit(url).hostname or url
+
+
+def _remaining(deadline: float, host: str) -> float:
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise FetchError(f"{host} did not answer in time.")
+    return left
+
+
+def _shut(connection: http.client.HTTPConnection) -> None:
+    sock = connection.sock
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
+def _resolve(host: str, port: int, timeout: float, allow_private: bool) -> str:
+    """Resolve ``host`` within ``timeout``; return an address it may connect to.
+
+    Every address the name resolves to must be public, not just the first:
+    otherwise the resolver's order would decide what is reachable.
+    """
+    result: list = []
+
+    def lookup():
+        try:
+            result.append(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+        except (OSError, UnicodeError) as exc:
+            result.append(exc)
+
+    # getaddrinfo has no timeout of its own.
+    thread = threading.Thread(target=lookup, daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if not result:
+        raise FetchError(f"Looking up {host} took too long.")
+    if isinstance(result[0], Exception):
+        raise FetchError(f"{host} could not be found.")
+    addresses = [info[4][0] for info in result[0]]
+    if not addresses:
+        raise FetchError(f"{host} could not be found.")
+    if not allow_private:
+        for address in addresses:
+            if not is_public_address(address):
+                raise FetchRefused(
+                    f"{host} is on a private or local network, which this site does not contact."
+                )
+    return addresses[0]
+
+
+def install_fetcher() -> None:
+    """Make every python3-openid fetch in this process go through SafeFetcher."""
+    if not isinstance(_unwrapped(fetchers.getDefaultFetcher()), SafeFetcher):
+        fetchers.setDefaultFetcher(SafeFetcher())
+
+
+def _unwrapped(fetcher):
+    return getattr(fetcher, "fetcher", fetcher)

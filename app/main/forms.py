@@ -1,0 +1,25 @@
+from flask_wtf import FlaskForm
+from wtforms import SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from ..models import POST_MAX_LENGTH
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class PostForm(FlaskForm):
+    post = TextAreaField(
+        "Say something",
+        filters=[_strip],
+        validators=[
+            DataRequired("Write something first."),
+            Length(
+                max=POST_MAX_LENGTH,
+                message=f"A post can be at most {POST_MAX_LENGTH} characters.",
+            ),
+        ],
+        render_kw={"maxlength": POST_MAX_LENGTH, "rows": 3},
+    )
+    submit = SubmitField("Post")

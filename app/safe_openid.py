@@ -1,0 +1,121 @@
+"""Flask-OpenID, with the parts the 2012 design got wrong made safe.
+
+``SafeOpenID`` keeps Flask-OpenID's flow (``loginhandler``, ``try_login``,
+``after_login``, its session wrapper and SReg/AX handling) and changes:
+
+- ``get_next_url``: only a relative path on this site, never the Referer;
+- ``try_login`` and the completion in ``loginhandler``: every failure a
+  visitor or a provider can cause becomes a flashed message that says what
+  went wrong, never a 500;
+- completion requires a sign-in started in this browser session, so an
+  unsolicited or replayed assertion signs nobody in.
+"""
+
+from functools import wraps
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, redirect, request, url_for
+from flask_openid import OpenID, OpenIDResponse, SessionWrapper
+from openid.consumer.consumer import CANCEL, FAILURE, SETUP_NEEDED, SUCCESS, Consumer
+from openid.consumer.discover import DiscoveryFailure
+
+from .fetcher import FetchError
+
+
+def safe_next(target: str | None) -> str | None:
+    """Return ``target`` if it is a path on this site, else None.
+
+    Browsers read ``//host``, ``/\\host`` and ``\\/host`` as other sites, and
+    ignore tabs and newlines inside URLs, so all of those are refused.
+    """
+    if not target or not target.startswith("/"):
+        return None
+    if "\\" in target or any(ord(c) < 0x20 or ord(c) == 0x7F for c in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or target.startswith("//"):
+        return None
+    return target
+
+
+def _failure_message(exc: BaseException, identity_url: str) -> str:
+    """Turn a discovery failure into a sentence, using the fetcher's reason."""
+    seen = exc
+    while seen is not None:
+        if isinstance(seen, FetchError):
+            return f"Could not sign in with {identity_url}: {seen}"
+        why = getattr(seen, "why", None)
+        seen = why if isinstance(why, BaseException) else (seen.__cause__ or seen.__context__)
+    return f"No OpenID provider was found at {identity_url}. Check the address and try again."
+
+
+class SafeOpenID(OpenID):
+    def signal_error(self, msg):
+        flash(msg, "error")
+
+    def get_next_url(self):
+        """The page to land on after sign-in: ``next`` if safe, else the index."""
+        return safe_next(request.values.get("next")) or url_for("main.index")
+
+    def consumer(self) -> Consumer:
+        return Consumer(SessionWrapper(self), self.store_factory())
+
+    def try_login(self, identity_url, ask_for=None, ask_for_optional=None, extensions=None):
+        """Start a sign-in: discover the provider and redirect to it."""
+        try:
+            auth_request = self.consumer().begin(identity_url)
+        except DiscoveryFailure as exc:
+            current_app.logger.info("OpenID discovery failed for %r: %s", identity_url, exc)
+            self.signal_error(_failure_message(exc, identity_url))
+            return redirect(self.get_current_url())
+        except Exception:
+            # python3-openid is old; whatever else a hostile provider's
+            # documents make it raise must still end on the login page.
+            current_app.logger.exception("OpenID sign-in could not start for %r", identity_url)
+            self.signal_error(f"Could not sign in with {identity_url}: its answer was not usable.")
+            return redirect(self.get_current_url())
+        self.attach_reg_info(auth_request, ask_for, ask_for_optional)
+        for extension in extensions or ():
+            auth_request.addExtension(extension)
+        return redirect(auth_request.redirectURL(request.host_url, self.get_success_url()))
+
+    def loginhandler(self, f):
+        """Decorate the login view; the provider's answer is handled here."""
+
+        @wraps(f)
+        def decorated(*args, **kwargs):
+            if request.args.get("openid_complete") != "yes":
+                return f(*args, **kwargs)
+            return self.complete_login()
+
+        return decorated
+
+    def complete_login(self):
+        """Check the provider's answer; on success hand it to ``after_login``."""
+        consumer = self.consumer()
+        if consumer.session.get(consumer._token_key) is None:
+            # No sign-in was started in this browser session, or its answer
+            # was already used: refuse unsolicited and replayed assertions.
+            self.signal_error("That sign-in has expired or was already used. Please sign in again.")
+            return redirect(self.get_current_url())
+        args = request.args.to_dict()
+        args.update(request.form.to_dict())
+        try:
+            response = consumer.complete(args, self.get_current_url())
+        except Exception:
+            current_app.logger.exception("OpenID answer could not be read")
+            response = None
+        if response is not None and response.status == SUCCESS:
+            return self.after_login_func(OpenIDResponse(response, self.extension_responses))
+        if response is not None and response.status == CANCEL:
+            self.signal_error("You cancelled the sign-in at your provider.")
+        elif response is not None and response.status == SETUP_NEEDED:
+            self.signal_error("Your provider needs you to sign in there first.")
+        else:
+            if response is not None and response.status == FAILURE:
+                current_app.logger.info("OpenID verification failed: %s", response.message)
+            self.signal_error(
+                "Your provider's answer could not be verified, so you were not signed in. "
+                "Please try again."
+            )
+        return redirect(self.get_current_url())

@@ -1,0 +1,78 @@
+import pytest
+from flask_login import FlaskLoginClient
+
+from app import create_app, db
+from app.models import User
+from config import TestingConfig
+
+from .helpers import Browser, LiveServer
+from .openid_provider import TestProvider
+
+
+@pytest.fixture
+def app(tmp_path, monkeypatch):
+    """A new app on its own SQLite file and OpenID store for every test."""
+    # A file, not :memory:, so the live server's threads share one database.
+    monkeypatch.setenv("FLASK_SQLALCHEMY_DATABASE_URI", f"sqlite:///{tmp_path / 'test.db'}")
+    monkeypatch.setenv("FLASK_OPENID_FS_STORE_PATH", str(tmp_path / "openid"))
+    app = create_app(TestingConfig)
+    app.test_client_class = FlaskLoginClient
+    with app.app_context():
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def user(app):
+    with app.app_context():
+        user = User(nickname="alice", openid="https://openid.example/alice")
+        db.session.add(user)
+        db.session.commit()
+        return db.session.get(User, user.id)
+
+
+@pytest.fixture
+def user_client(app, user):
+    """A test client signed in as ``user`` without the OpenID round trip."""
+    return app.test_client(user=user)
+
+
+@pytest.fixture
+def live_server(app):
+    with LiveServer(app) as server:
+        yield server
+
+
+@pytest.fixture
+def browser(live_server):
+    return Browser(live_server.url)
+
+
+@pytest.fixture
+def provider():
+    with TestProvider() as provider:
+        yield provider
+
+
+@pytest.fixture
+def users(app):
+    """Read the accounts in the database: ``users()`` returns them all."""
+
+    def read():
+        with app.app_context():
+            return list(db.session.scalars(db.select(User).order_by(User.id)))
+
+    return read

@@ -1,0 +1,139 @@
+"""A live server in a thread, and a small browser made of requests and html.parser."""
+
+import threading
+from html.parser import HTMLParser
+from urllib.parse import urljoin
+
+import requests
+from werkzeug.serving import make_server
+
+
+class LiveServer:
+    """Serve a WSGI app on a free loopback port in a background thread."""
+
+    def __init__(self, wsgi_app):
+        self.server = make_server("127.0.0.1", 0, wsgi_app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        # A short poll interval makes shutdown, and so each test, quick.
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class _FormParser(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.forms = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self.forms.append({"attrs": attrs, "fields": [], "buttons": []})
+        elif not self.forms:
+            return
+        elif tag == "input":
+            kind = attrs.get("type", "text")
+            if kind == "submit":
+                self.forms[-1]["buttons"].append(attrs)
+            elif kind != "checkbox" or "checked" in attrs:
+                self.forms[-1]["fields"].append((attrs.get("name"), attrs.get("value", "")))
+        elif tag == "textarea":
+            self.forms[-1]["fields"].append((attrs.get("name"), ""))
+        elif tag == "button" and attrs.get("type", "submit") == "submit":
+            self.forms[-1]["buttons"].append(attrs)
+
+
+class Form:
+    """A form on a page: its action, method and the values a browser would send."""
+
+    def __init__(self, page_url, parsed):
+        self.action = urljoin(page_url, parsed["attrs"].get("action", "") or page_url)
+        self.method = parsed["attrs"].get("method", "get").lower()
+        self.fields = {name: value for name, value in parsed["fields"] if name}
+        self.buttons = parsed["buttons"]
+
+
+def forms(response) -> list[Form]:
+    parser = _FormParser()
+    parser.feed(response.text)
+    return [Form(response.url, f) for f in parser.forms]
+
+
+class Browser:
+    """A cookie-keeping client that fills and submits forms as a browser does."""
+
+    def __init__(self, base_url):
+        self.base_url = base_url
+        self.session = requests.Session()
+
+    def url(self, path):
+        return urljoin(self.base_url, path)
+
+    def get(self, path, **kwargs):
+        kwargs.setdefault("timeout", 30)
+        return self.session.get(self.url(path), **kwargs)
+
+    def submit(self, response, values=None, form_index=None, button=None, **kwargs):
+        """Submit a form of ``response`` (the one with most fields by default).
+
+        ``values`` overrides fields; a value of None leaves the field out, as an
+        unticked checkbox is. ``button`` names the submit button pressed.
+        """
+        page_forms = forms(response)
+        form = (
+            page_forms[form_index]
+            if form_index is not None
+            else max(page_forms, key=lambda f: len(f.fields))
+        )
+        data = dict(form.fields)
+        for name, value in (values or {}).items():
+            if value is None:
+                data.pop(name, None)
+            else:
+                data[name] = value
+        if button is not None:
+            data[button] = next(b.get("value", "") for b in form.buttons if b.get("name") == button)
+        kwargs.setdefault("timeout", 30)
+        if form.method == "post":
+            return self.session.post(form.action, data=data, **kwargs)
+        return self.session.get(form.action, params=data, **kwargs)
+
+    def restart(self):
+        """Close and reopen the browser: cookies without an expiry are gone."""
+        for cookie in list(self.session.cookies):
+            if cookie.expires is None:
+                self.session.cookies.clear(cookie.domain, cookie.path, cookie.name)
+
+    def cookie(self, name):
+        return next((c for c in self.session.cookies if c.name == name), None)
+
+    def start_sign_in(self, identity, remember=False, next_path=None, **kwargs):
+        """Type ``identity`` on the login page and press Sign in."""
+        page = self.get("/login", params={"next": next_path} if next_path else None)
+        values = {"openid": identity, "remember_me": "y" if remember else None}
+        return self.submit(page, values, **kwargs)
+
+    def approve(self, approval_page, username=None, email=None, cancel=False, **kwargs):
+        """Answer the built-in provider's approval page."""
+        values = {}
+        if username is not None:
+            values["username"] = username
+        if email is not None:
+            values["email"] = email
+        button = "cancel" if cancel else "approve"
+        return self.submit(approval_page, values, button=button, **kwargs)
+
+    def sign_in(self, identity, username=None, email=None, remember=False, next_path=None):
+        """Sign in with the built-in provider; return the page landed on."""
+        page = self.start_sign_in(identity, remember=remember, next_path=next_path)
+        if "/dev/openid/" in page.url:
+            page = self.approve(page, username=username, email=email)
+        return page

@@ -1,0 +1,74 @@
+"""An OpenID 2.0 provider for tests, on python3-openid's ``openid.server``.
+
+It approves every sign-in at once (no page to click) and sends, by SReg, the
+profile a test gave the identity. It records every request it receives, so a
+test can prove that the app never contacted it.
+"""
+
+import html
+
+from openid.extensions import sreg
+from openid.server.server import CheckIDRequest, ProtocolError, Server
+from openid.store.memstore import MemoryStore
+from werkzeug.wrappers import Request, Response
+
+from .helpers import LiveServer
+
+
+class TestProvider:
+    __test__ = False  # not a test class, despite its name
+
+    def __init__(self):
+        self.profiles: dict[str, dict] = {}
+        self.hits: list[str] = []
+        self.store = MemoryStore()
+        self.live = LiveServer(self.wsgi)
+        self.url = self.live.url
+
+    def __enter__(self):
+        self.live.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        self.live.__exit__(*exc)
+
+    def identity(self, name: str, **profile) -> str:
+        """Create an identity whose sign-in sends ``profile`` (nickname, email)."""
+        self.profiles[name] = profile
+        return f"{self.url}/id/{name}"
+
+    def wsgi(self, environ, start_response):
+        request = Request(environ)
+        self.hits.append(request.path)
+        if request.path.startswith("/id/"):
+            response = self.identity_page()
+        elif request.path == "/endpoint":
+            response = self.endpoint(request)
+        else:
+            response = Response("<html><body>No OpenID here.</body></html>", mimetype="text/html")
+        return response(environ, start_response)
+
+    def identity_page(self):
+        endpoint = html.escape(f"{self.url}/endpoint")
+        body = f'<html><head><link rel="openid2.provider" href="{endpoint}"></head></html>'
+        return Response(body, mimetype="text/html")
+
+    def endpoint(self, request):
+        server = Server(self.store, op_endpoint=f"{self.url}/endpoint")
+        try:
+            openid_request = server.decodeRequest(request.values.to_dict())
+        except ProtocolError as error:
+            return Response(str(error), 400)
+        if isinstance(openid_request, CheckIDRequest):
+            name = openid_request.identity.rsplit("/", 1)[-1]
+            openid_response = openid_request.answer(True)
+            profile = {k: v for k, v in self.profiles.get(name, {}).items() if v}
+            if profile:
+                sreg_request = sreg.SRegRequest.fromOpenIDRequest(openid_request)
+                openid_response.addExtension(
+                    sreg.SRegResponse.extractResponse(sreg_request, profile)
+                )
+        else:
+            openid_response = server.handleRequest(openid_request)
+        web = server.encodeResponse(openid_response)
+        return Response(web.body, web.code, web.headers)
