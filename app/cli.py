@@ -2,6 +2,7 @@
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 
 from . import db
 
@@ -14,6 +15,7 @@ def init_db() -> None:
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db_command():
     """Create the database tables (harmless to run twice)."""
     init_db()

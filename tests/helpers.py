@@ -11,9 +11,9 @@ from werkzeug.serving import make_server
 class LiveServer:
     """Serve a WSGI app on a free loopback port in a background thread."""
 
-    def __init__(self, wsgi_app):
-        self.server = make_server("127.0.0.1", 0, wsgi_app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
+    def __init__(self, wsgi_app, host="127.0.0.1"):
+        self.server = make_server(host, 0, wsgi_app, threaded=True)
+        self.url = f"http://{host}:{self.server.server_port}"
         # A short poll interval makes shutdown, and so each test, quick.
         self.thread = threading.Thread(
             target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True

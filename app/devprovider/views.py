@@ -66,7 +66,8 @@ def username_of(identity: str) -> str | None:
 
 
 def wants_xrds() -> bool:
-    return request.accept_mimetypes[XRDS_TYPE] > 0
+    """Yadis clients prefer XRDS; browsers (and "*/*") get the HTML page."""
+    return request.accept_mimetypes.best_match(["text/html", XRDS_TYPE]) == XRDS_TYPE
 
 
 def xrds(service_type: str, local_id: str | None = None) -> Response:

@@ -1,0 +1,41 @@
+"""Creating the database: the init-db command and db_create.py."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from app import db
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_init_db_command_creates_the_tables_and_can_run_twice(app, runner):
+    with app.app_context():
+        db.drop_all()
+    for _ in range(2):
+        result = runner.invoke(args=["init-db"])
+        assert result.exit_code == 0
+        assert "Initialized the database." in result.output
+    with app.app_context():
+        assert {"user", "post"} <= set(sa.inspect(db.engine).get_table_names())
+
+
+def test_db_create_script_keeps_existing_data_when_run_twice(tmp_path):
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    env = {**os.environ, "DATABASE_URL": url}
+    env.pop("FLASK_SQLALCHEMY_DATABASE_URI", None)
+    run = [sys.executable, str(ROOT / "db_create.py")]
+    subprocess.run(run, env=env, cwd=ROOT, check=True, capture_output=True)
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text("INSERT INTO user (nickname, openid, created) VALUES ('a', 'b', '2026-01-01')")
+        )
+    result = subprocess.run(run, env=env, cwd=ROOT, check=True, capture_output=True, text=True)
+    assert "Database ready" in result.stdout
+    with engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT count(*) FROM user")).scalar() == 1
+    engine.dispose()

@@ -1,0 +1,110 @@
+"""Configuration: the secret key rules, environment overrides, the dev provider switch."""
+
+import pytest
+from flask import Flask
+
+from app import ConfigError, configure_secret_key, create_app
+from config import DevelopmentConfig, ProductionConfig, TestingConfig, database_url
+
+STRONG_KEY = "7f3c9a1e5b2d8f4a6c0e9b3d7a1f5c8e2b6d0a4f8c3e7b1d5a9f2c6e0b4d8a3f"
+
+
+@pytest.mark.parametrize(
+    ("key", "reason"),
+    [
+        (None, "SECRET_KEY is not set"),
+        ("", "SECRET_KEY is not set"),
+        ("you-will-never-guess", "well-known placeholder"),
+        ("changeme", "well-known placeholder"),
+        ("short-but-random-9f2", "shorter than 32 characters"),
+        ("a" * 64, "too few characters"),
+    ],
+)
+def test_production_refuses_to_start_with_a_weak_secret_key(monkeypatch, key, reason):
+    monkeypatch.delenv("FLASK_SECRET_KEY", raising=False)
+    if key is not None:
+        monkeypatch.setenv("FLASK_SECRET_KEY", key)
+    with pytest.raises(ConfigError, match=reason) as error:
+        create_app(ProductionConfig)
+    assert "\n" not in str(error.value)
+
+
+def test_production_starts_with_a_strong_secret_key(monkeypatch):
+    monkeypatch.setenv("FLASK_SECRET_KEY", STRONG_KEY)
+    app = create_app(ProductionConfig)
+    assert app.config["SECRET_KEY"] == STRONG_KEY
+
+
+def test_production_cookies_are_secure_httponly_and_lax(monkeypatch):
+    monkeypatch.setenv("FLASK_SECRET_KEY", STRONG_KEY)
+    config = create_app(ProductionConfig).config
+    for prefix in ("SESSION", "REMEMBER"):
+        assert config[f"{prefix}_COOKIE_SECURE"] is True
+        assert config[f"{prefix}_COOKIE_HTTPONLY"] is True
+        assert config[f"{prefix}_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_development_makes_a_random_key_once_and_keeps_it(tmp_path):
+    keys = []
+    for _ in range(2):
+        app = Flask(__name__, instance_path=str(tmp_path / "instance"))
+        configure_secret_key(app, production=False)
+        keys.append(app.config["SECRET_KEY"])
+    assert keys[0] == keys[1] and len(keys[0]) >= 32
+    key_file = tmp_path / "instance" / "secret_key"
+    assert key_file.stat().st_mode & 0o077 == 0
+
+
+def test_every_key_can_be_overridden_by_a_flask_prefixed_variable(monkeypatch):
+    monkeypatch.setenv("FLASK_SECRET_KEY", STRONG_KEY)
+    monkeypatch.setenv("FLASK_SESSION_COOKIE_SECURE", "false")
+    monkeypatch.setenv("FLASK_POSTS_PER_PAGE", "5")
+    monkeypatch.setenv("FLASK_OPENID_ALLOW_PRIVATE_NETWORKS", "true")
+    config = create_app(ProductionConfig).config
+    assert config["SESSION_COOKIE_SECURE"] is False
+    assert config["POSTS_PER_PAGE"] == 5
+    assert config["OPENID_ALLOW_PRIVATE_NETWORKS"] is True
+
+
+@pytest.mark.parametrize(
+    ("env", "url"),
+    [
+        (None, "sqlite:///"),
+        ("postgresql+psycopg://u:p@db/microblog", "postgresql+psycopg://u:p@db/microblog"),
+        ("postgres://u:p@db/microblog", "postgresql://u:p@db/microblog"),
+    ],
+)
+def test_database_url_is_read_from_the_environment(monkeypatch, env, url):
+    if env is None:
+        monkeypatch.delenv("DATABASE_URL", raising=False)
+    else:
+        monkeypatch.setenv("DATABASE_URL", env)
+    assert database_url().startswith(url)
+
+
+def test_default_database_is_sqlite_in_the_project_folder(monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    assert database_url().endswith("/app.db")
+
+
+@pytest.mark.parametrize(
+    ("config_class", "enabled"),
+    [(DevelopmentConfig, True), (TestingConfig, True), (ProductionConfig, False)],
+)
+def test_private_networks_and_dev_provider_are_off_only_in_production(config_class, enabled):
+    assert config_class.OPENID_ALLOW_PRIVATE_NETWORKS is enabled
+    assert config_class.DEV_OPENID_PROVIDER is enabled
+
+
+def test_dev_provider_is_404_in_production(monkeypatch):
+    monkeypatch.setenv("FLASK_SECRET_KEY", STRONG_KEY)
+    client = create_app(ProductionConfig).test_client()
+    for path in ("/dev/openid/", "/dev/openid/id/alice", "/dev/openid/endpoint"):
+        assert client.get(path).status_code == 404
+    assert "/dev/openid/" not in client.get("/login").text
+
+
+def test_create_app_with_no_argument_is_production(monkeypatch):
+    monkeypatch.delenv("FLASK_SECRET_KEY", raising=False)
+    with pytest.raises(ConfigError):
+        create_app()

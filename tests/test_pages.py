@@ -1,0 +1,183 @@
+"""The pages around sign-in: the index, posting, logout, errors."""
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from app import db
+from app.main.views import timeago
+from app.models import Post
+
+
+def csrf_token(response) -> str:
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', response.text).group(1)
+
+
+def add_posts(app, user, count):
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    with app.app_context():
+        db.session.add_all(
+            Post(body=f"post {i}", user_id=user.id, timestamp=start + timedelta(minutes=i))
+            for i in range(count)
+        )
+        db.session.commit()
+
+
+@pytest.mark.parametrize("path", ["/", "/index", "/index?page=2"])
+def test_index_requires_sign_in(client, path):
+    response = client.get(path)
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login?next=")
+
+
+def test_index_greets_the_user_by_nickname(user_client):
+    assert "Hi, alice!" in user_client.get("/index").text
+
+
+def test_index_shows_an_empty_state_without_posts(user_client):
+    assert "No posts yet. Write the first one!" in user_client.get("/index").text
+
+
+def test_index_lists_posts_newest_first_twenty_a_page(app, user, user_client):
+    add_posts(app, user, 25)
+    first = user_client.get("/index").text
+    bodies = re.findall(r'<p class="post-body">(.*?)</p>', first)
+    assert bodies == [f"post {i}" for i in range(24, 4, -1)]
+    assert 'href="/index?page=2" rel="next"' in first
+    assert 'rel="prev"' not in first
+    second = user_client.get("/index?page=2").text
+    assert re.findall(r'<p class="post-body">(.*?)</p>', second) == [
+        f"post {i}" for i in range(4, -1, -1)
+    ]
+    assert 'rel="next"' not in second
+    assert 'href="/index" rel="prev"' in second
+
+
+@pytest.mark.parametrize("page", ["0", "-3", "abc", "99999999999999999999999"])
+def test_index_treats_a_bad_page_number_as_a_page_not_an_error(app, user, user_client, page):
+    add_posts(app, user, 1)
+    assert user_client.get(f"/index?page={page}").status_code == 200
+
+
+def test_post_shows_author_and_relative_time_with_the_absolute_time_in_a_tooltip(
+    app, user, user_client
+):
+    add_posts(app, user, 1)
+    text = user_client.get("/index").text
+    assert '<span class="post-author">alice</span>' in text
+    assert 'title="2026-01-01 00:00 UTC"' in text
+
+
+def test_writing_a_post_puts_it_at_the_top(app, user, user_client):
+    add_posts(app, user, 3)
+    page = user_client.get("/index")
+    response = user_client.post(
+        "/index", data={"post": "  hello world  ", "csrf_token": csrf_token(page)}
+    )
+    assert response.status_code == 302
+    text = user_client.get("/index").text
+    assert "Your post is now live!" in text
+    assert re.findall(r'<p class="post-body">(.*?)</p>', text)[0] == "hello world"
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("", "Write something first."),
+        ("   ", "Write something first."),
+        ("x" * 141, "A post can be at most 140 characters."),
+    ],
+)
+def test_an_invalid_post_is_refused_with_a_message_and_kept(app, user_client, body, message):
+    page = user_client.get("/index")
+    response = user_client.post("/index", data={"post": body, "csrf_token": csrf_token(page)})
+    assert response.status_code == 200
+    assert message in response.text
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Post.id))) == 0
+    if body.strip():
+        assert body in response.text
+
+
+def test_a_post_of_exactly_140_characters_is_accepted(app, user_client):
+    page = user_client.get("/index")
+    user_client.post("/index", data={"post": "x" * 140, "csrf_token": csrf_token(page)})
+    with app.app_context():
+        assert db.session.scalar(db.select(Post.body)) == "x" * 140
+
+
+def test_a_post_without_a_csrf_token_is_refused(app, user_client):
+    response = user_client.post("/index", data={"post": "hello"})
+    assert response.status_code == 400
+    assert "The form has expired" in response.text
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Post.id))) == 0
+
+
+def test_nav_shows_logout_only_when_signed_in(client, user_client):
+    assert 'action="/logout"' not in client.get("/login").text
+    text = user_client.get("/index").text
+    assert re.search(
+        r'<form class="nav-logout" method="post" action="/logout">\s*'
+        r'<input type="hidden" name="csrf_token"',
+        text,
+    )
+
+
+def test_get_logout_asks_for_confirmation_and_signs_nobody_out(user_client):
+    response = user_client.get("/logout")
+    assert response.status_code == 200
+    assert "Sign out?" in response.text
+    assert user_client.get("/index").status_code == 200
+
+
+def test_logout_without_a_csrf_token_is_refused(user_client):
+    assert user_client.post("/logout").status_code == 400
+    assert user_client.get("/index").status_code == 200
+
+
+def test_logout_with_the_csrf_token_signs_out(user_client):
+    page = user_client.get("/index")
+    response = user_client.post("/logout", data={"csrf_token": csrf_token(page)})
+    assert response.headers["Location"] == "/login"
+    assert user_client.get("/index").status_code == 302
+
+
+def test_signed_in_pages_are_not_stored_in_caches(user_client):
+    assert user_client.get("/index").headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize("user_id", ["abc", "", "-1", "0", "99999999999999999999999", "42"])
+def test_a_malformed_or_unknown_user_id_gives_an_anonymous_visitor(client, user_id):
+    with client.session_transaction() as session:
+        session["_user_id"] = user_id
+        session["_fresh"] = True
+    assert client.get("/index").status_code == 302
+
+
+def test_unknown_page_gets_the_404_page_in_the_site_layout(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert "404 &middot; Not Found" in response.text
+    assert "<title>Not Found - microblog</title>" in response.text
+
+
+def test_page_titles_read_title_dash_microblog(client):
+    assert "<title>Sign in - microblog</title>" in client.get("/login").text
+
+
+@pytest.mark.parametrize(
+    ("seconds", "words"),
+    [
+        (5, "just now"),
+        (60, "1 minute ago"),
+        (150, "2 minutes ago"),
+        (3600, "1 hour ago"),
+        (86400 * 3, "3 days ago"),
+        (86400 * 40, "1 Jan 2026"),
+    ],
+)
+def test_timeago_says_how_long_ago_in_words(seconds, words):
+    moment = datetime(2026, 1, 1, tzinfo=UTC)
+    assert timeago(moment, now=moment + timedelta(seconds=seconds)) == words
