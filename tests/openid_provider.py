@@ -21,6 +21,8 @@ class TestProvider:
     def __init__(self):
         self.profiles: dict[str, dict] = {}
         self.hits: list[str] = []
+        # Extra documents to serve: path -> (body, content type).
+        self.documents: dict[str, tuple[str, str]] = {}
         self.store = MemoryStore()
         self.live = LiveServer(self.wsgi)
         self.url = self.live.url
@@ -40,7 +42,10 @@ class TestProvider:
     def wsgi(self, environ, start_response):
         request = Request(environ)
         self.hits.append(request.path)
-        if request.path.startswith("/id/"):
+        if request.path in self.documents:
+            body, content_type = self.documents[request.path]
+            response = Response(body, content_type=content_type)
+        elif request.path.startswith("/id/"):
             response = self.identity_page()
         elif request.path == "/endpoint":
             response = self.endpoint(request)

@@ -1,5 +1,10 @@
 """Configuration: the secret key rules, environment overrides, the dev provider switch."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from flask import Flask
 
@@ -108,3 +113,23 @@ def test_create_app_with_no_argument_is_production(monkeypatch):
     monkeypatch.delenv("FLASK_SECRET_KEY", raising=False)
     with pytest.raises(ConfigError):
         create_app()
+
+
+def test_gunicorn_refuses_to_start_with_one_line_when_the_key_is_missing():
+    env = {k: v for k, v in os.environ.items() if k != "FLASK_SECRET_KEY"}
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    result = subprocess.run(
+        [str(gunicorn), "-b", "127.0.0.1:0", "app:create_app()"],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert (
+        result.stderr.strip()
+        .splitlines()[-1]
+        .startswith("Error: refusing to start: SECRET_KEY is not set")
+    )
+    assert "Traceback" not in result.stderr
