@@ -264,6 +264,17 @@ def test_replayed_assertion_signs_nobody_in(browser, provider):
         assert "expired or was already used" in replayed.text
 
 
+def test_tampered_assertion_ends_on_login_with_a_message(browser, provider, users):
+    to_provider = browser.start_sign_in(provider.identity("dave"), allow_redirects=False)
+    assertion = browser.session.get(to_provider.headers["Location"], allow_redirects=False)
+    forged = assertion.headers["Location"].replace("%2Fid%2Fdave", "%2Fid%2Feve")
+    page = browser.session.get(forged)
+    assert page.url.startswith(browser.url("/login"))
+    assert "could not be verified" in page.text
+    assert f'value="{provider.url}/id/dave"' in page.text
+    assert users() == []
+
+
 def test_sign_in_form_without_a_csrf_token_is_refused(browser, users):
     login = browser.get("/login")
     page = browser.submit(login, {"openid": dev_identifier(browser), "csrf_token": None})

@@ -1,0 +1,94 @@
+"""How a verified OpenID becomes an account: nickname and email rules."""
+
+import pytest
+
+from app import db
+from app.auth.accounts import (
+    clean_email,
+    clean_nickname,
+    find_or_create_user,
+    nickname_from,
+    unique_nickname,
+)
+from app.models import User
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("alice", "alice"),
+        ("Alice Smith", "Alice_Smith"),
+        ("José", "Jose"),
+        ("<script>x</script>", "scriptxscript"),
+        ("../..", ""),
+        ("名前", ""),
+        ("a" * 100, "a" * 64),
+        (None, ""),
+    ],
+)
+def test_clean_nickname_keeps_letters_digits_underscore_dot_and_dash(raw, clean):
+    assert clean_nickname(raw) == clean
+
+
+@pytest.mark.parametrize(
+    ("nickname", "email", "identity", "expected"),
+    [
+        ("bob", "carol@example.com", "https://example.com/dave", "bob"),
+        (None, "carol@example.com", "https://example.com/dave", "carol"),
+        (None, None, "https://example.com/people/dave/", "dave"),
+        (None, None, "https://steamcommunity.com/openid/id/7656119", "7656119"),
+        (None, None, "https://me.example.com/", "me.example.com"),
+        ("名前", None, "https://名前.example/", "example"),
+    ],
+)
+def test_nickname_comes_from_nickname_then_email_then_identity_url(
+    nickname, email, identity, expected
+):
+    assert nickname_from(nickname, email, identity) == expected
+
+
+def test_nickname_is_never_empty():
+    assert nickname_from("名前", None, "https://名前/") == "user"
+
+
+@pytest.mark.parametrize(
+    ("email", "kept"),
+    [
+        ("alice@example.com", "alice@example.com"),
+        ("  alice@example.com ", "alice@example.com"),
+        ("not an email", None),
+        ("a@b", None),
+        ("", None),
+        (None, None),
+        ("x" * 250 + "@example.com", None),
+    ],
+)
+def test_clean_email_keeps_only_what_looks_like_an_email(email, kept):
+    assert clean_email(email) == kept
+
+
+def test_unique_nickname_adds_the_first_free_suffix(app):
+    with app.app_context():
+        for i, nickname in enumerate(["alice", "alice-2", "alice_3", "alice-4"]):
+            db.session.add(User(nickname=nickname, openid=f"https://example.com/{i}"))
+        db.session.commit()
+        assert unique_nickname("alice") == "alice-3"
+        assert unique_nickname("bob") == "bob"
+
+
+def test_unique_nickname_fits_the_column_for_a_long_nickname(app):
+    long = "a" * 64
+    with app.app_context():
+        db.session.add(User(nickname=long, openid="https://example.com/long"))
+        db.session.commit()
+        suffixed = unique_nickname(long)
+        assert len(suffixed) <= 64 and suffixed.endswith("-2")
+
+
+def test_a_returning_user_keeps_account_and_nickname(app):
+    with app.app_context():
+        first = find_or_create_user("https://example.com/alice", "alice", None)
+        again = find_or_create_user("https://example.com/alice", "somebody-else", "a@example.com")
+        assert again.id == first.id
+        assert again.nickname == "alice"
+        assert db.session.scalar(db.select(db.func.count(User.id))) == 1
