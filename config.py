@@ -58,6 +58,8 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
 
     POSTS_PER_PAGE = 20
+    # No form here needs more; a larger request gets the 413 page.
+    MAX_CONTENT_LENGTH = 1024 * 1024
 
 
 class DevelopmentConfig(Config):

@@ -14,12 +14,15 @@
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_openid import OpenID, OpenIDResponse, SessionWrapper
 from openid.consumer.consumer import CANCEL, FAILURE, SETUP_NEEDED, SUCCESS, Consumer
 from openid.consumer.discover import DiscoveryFailure
 
 from .fetcher import FetchError
+
+# Marks an answer already posted again from our own page (see complete_login).
+BOUNCED = "microblog_bounced"
 
 
 def safe_next(target: str | None) -> str | None:
@@ -93,13 +96,24 @@ class SafeOpenID(OpenID):
     def complete_login(self):
         """Check the provider's answer; on success hand it to ``after_login``."""
         consumer = self.consumer()
-        if consumer.session.get(consumer._token_key) is None:
+        # python3-openid keeps the started sign-in under this key.
+        pending = consumer.session.get(consumer._token_key) is not None
+        if not pending and request.method == "POST" and BOUNCED not in request.form:
+            # A long answer comes as a cross-site POST, which carries no
+            # SameSite=Lax cookie. Post it again from our own page, where the
+            # browser does send the session.
+            fields = [(k, v) for k, v in request.form.items(multi=True)]
+            return render_template(
+                "auth/bounce.html", title="Signing in", fields=fields, bounced=BOUNCED
+            )
+        if not pending:
             # No sign-in was started in this browser session, or its answer
             # was already used: refuse unsolicited and replayed assertions.
             self.signal_error("That sign-in has expired or was already used. Please sign in again.")
             return redirect(self.get_current_url())
         args = request.args.to_dict()
         args.update(request.form.to_dict())
+        args.pop(BOUNCED, None)
         try:
             response = consumer.complete(args, self.get_current_url())
         except Exception:

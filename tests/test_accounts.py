@@ -58,6 +58,7 @@ def test_nickname_is_never_empty():
         ("  alice@example.com ", "alice@example.com"),
         ("not an email", None),
         ("a@b", None),
+        ("nul\x00@example.com", None),
         ("", None),
         (None, None),
         ("x" * 250 + "@example.com", None),

@@ -87,6 +87,7 @@ def test_writing_a_post_puts_it_at_the_top(app, user, user_client):
         ("", "Write something first."),
         ("   ", "Write something first."),
         ("x" * 141, "A post can be at most 140 characters."),
+        ("nul\x00byte", "A post cannot contain control characters."),
     ],
 )
 def test_an_invalid_post_is_refused_with_a_message_and_kept(app, user_client, body, message):
@@ -96,7 +97,7 @@ def test_an_invalid_post_is_refused_with_a_message_and_kept(app, user_client, bo
     assert message in response.text
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(Post.id))) == 0
-    if body.strip():
+    if body.strip() and body.isprintable():
         assert body in response.text
 
 
@@ -181,3 +182,9 @@ def test_page_titles_read_title_dash_microblog(client):
 def test_timeago_says_how_long_ago_in_words(seconds, words):
     moment = datetime(2026, 1, 1, tzinfo=UTC)
     assert timeago(moment, now=moment + timedelta(seconds=seconds)) == words
+
+
+def test_a_request_too_large_gets_the_413_page(user_client):
+    response = user_client.post("/index", data={"post": "x" * (2 * 1024 * 1024)})
+    assert response.status_code == 413
+    assert "413 &middot;" in response.text

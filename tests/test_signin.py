@@ -3,9 +3,12 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import requests
 
 from app import db
 from app.models import User
+
+from .helpers import forms
 
 
 def dev_identifier(browser):
@@ -105,6 +108,20 @@ def test_next_page_is_honoured_after_sign_in(browser):
 def test_unsafe_next_is_refused(browser, next_path):
     page = browser.sign_in(dev_identifier(browser), username="alice", next_path=next_path)
     assert page.url == browser.url("/index")
+
+
+def test_a_long_answer_posted_cross_site_is_posted_again_from_the_site(browser):
+    long_next = "/index?" + "x" * 2000  # too long an answer for a redirect URL
+    approval = browser.start_sign_in(dev_identifier(browser), next_path=long_next)
+    answer_page = browser.approve(approval, username="alice")
+    assert "data-autosubmit" in answer_page.text  # the provider POSTs the answer
+    answer = forms(answer_page)[-1]
+    # A SameSite=Lax session cookie is not sent with a cross-site POST.
+    cross_site = requests.post(answer.action, data=answer.fields, timeout=30)
+    assert "Signing in" in cross_site.text
+    page = browser.submit(cross_site)
+    assert page.url == browser.url(long_next)
+    assert "Hi, alice!" in page.text
 
 
 def test_a_foreign_referer_is_not_followed(browser):

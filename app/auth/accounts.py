@@ -11,7 +11,7 @@ from .. import db
 from ..models import NICKNAME_MAX_LENGTH, User
 
 FALLBACK_NICKNAME = "user"
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+EMAIL_RE = re.compile(r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$")
 
 
 def clean_nickname(value: str | None) -> str:

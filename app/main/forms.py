@@ -1,6 +1,6 @@
 from flask_wtf import FlaskForm
 from wtforms import SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, ValidationError
 
 from ..models import POST_MAX_LENGTH
 
@@ -23,3 +23,9 @@ class PostForm(FlaskForm):
         render_kw={"maxlength": POST_MAX_LENGTH, "rows": 3},
     )
     submit = SubmitField("Post")
+
+    def validate_post(self, field):
+        # NUL and other control characters are never meant, and PostgreSQL
+        # refuses NUL in text; newlines and tabs are kept.
+        if any(ord(c) < 0x20 and c not in "\t\n\r" or ord(c) == 0x7F for c in field.data):
+            raise ValidationError("A post cannot contain control characters.")
