@@ -69,32 +69,26 @@ def test_endpoint_answers_a_malformed_request_with_a_400_page(browser):
     assert "Bad OpenID request" in page.text
 
 
+def checkid(mode: str, identity: str, return_to: str) -> dict:
+    """The query of a relying party's sign-in request for ``identity``."""
+    return {
+        "openid.ns": "http://specs.openid.net/auth/2.0",
+        "openid.mode": mode,
+        "openid.identity": identity,
+        "openid.claimed_id": identity,
+        "openid.return_to": return_to,
+    }
+
+
 def test_endpoint_refuses_an_identity_of_another_provider(browser):
-    page = browser.get(
-        "/dev/openid/endpoint",
-        params={
-            "openid.ns": "http://specs.openid.net/auth/2.0",
-            "openid.mode": "checkid_setup",
-            "openid.identity": "https://elsewhere.example/alice",
-            "openid.claimed_id": "https://elsewhere.example/alice",
-            "openid.return_to": browser.url("/login"),
-        },
-    )
+    query = checkid("checkid_setup", "https://elsewhere.example/alice", browser.url("/login"))
+    page = browser.get("/dev/openid/endpoint", params=query)
     assert page.status_code == 400
     assert "is not an identity of this provider" in page.text
 
 
 def test_immediate_requests_answer_setup_needed(browser):
-    page = browser.get(
-        "/dev/openid/endpoint",
-        params={
-            "openid.ns": "http://specs.openid.net/auth/2.0",
-            "openid.mode": "checkid_immediate",
-            "openid.identity": browser.url("/dev/openid/id/alice"),
-            "openid.claimed_id": browser.url("/dev/openid/id/alice"),
-            "openid.return_to": browser.url("/back"),
-        },
-        allow_redirects=False,
-    )
+    query = checkid("checkid_immediate", browser.url("/dev/openid/id/alice"), browser.url("/back"))
+    page = browser.get("/dev/openid/endpoint", params=query, allow_redirects=False)
     assert page.status_code == 302
     assert "openid.mode=setup_needed" in page.headers["Location"]

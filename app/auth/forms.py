@@ -5,6 +5,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, ValidationError
 
+from ..forms import strip_whitespace
+
 # XRI i-names (=name, @company) need a resolver on the internet that has been
 # gone for years; say so instead of trying.
 XRI_PREFIXES = ("=", "@", "+", "$", "!", "(", "xri://")
@@ -12,14 +14,10 @@ XRI_PREFIXES = ("=", "@", "+", "$", "!", "(", "xri://")
 SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:(?!\d+(/|$))")
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
 class LoginForm(FlaskForm):
     openid = StringField(
         "OpenID",
-        filters=[_strip],
+        filters=[strip_whitespace],
         validators=[
             DataRequired("Enter your OpenID, or choose a provider below."),
             Length(max=2000, message="That OpenID is too long."),
@@ -48,9 +46,3 @@ class LoginForm(FlaskForm):
                 "That does not look like an OpenID. Enter a web address such as "
                 "https://example.com/you."
             )
-
-
-class EmptyForm(FlaskForm):
-    """A form with nothing but the CSRF token, for POST-only buttons."""
-
-    submit = SubmitField("Submit")

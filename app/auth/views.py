@@ -11,8 +11,9 @@ from flask import (
 from flask_login import current_user, login_user, logout_user
 
 from .. import csrf, oid
+from ..forms import EmptyForm
 from .accounts import clean_email, find_or_create_user
-from .forms import EmptyForm, LoginForm
+from .forms import LoginForm
 
 bp = Blueprint("auth", __name__)
 

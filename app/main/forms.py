@@ -2,17 +2,14 @@ from flask_wtf import FlaskForm
 from wtforms import SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
+from ..forms import strip_whitespace
 from ..models import POST_MAX_LENGTH
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 class PostForm(FlaskForm):
     post = TextAreaField(
         "Say something",
-        filters=[_strip],
+        filters=[strip_whitespace],
         validators=[
             DataRequired("Write something first."),
             Length(
