@@ -11,6 +11,7 @@ from sqlalchemy.orm import DeclarativeBase
 
 from config import ProductionConfig, config
 
+from .fetcher import install_fetcher
 from .safe_openid import SafeOpenID
 
 
@@ -21,9 +22,9 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 login = LoginManager()
 csrf = CSRFProtect()
-# safe_roots=[] and SafeOpenID.get_next_url keep the redirect after sign-in on
-# this site; Flask-OpenID's default follows any `next` or Referer.
-oid = SafeOpenID(safe_roots=[])
+# Flask-OpenID, with the redirect after sign-in kept on this site and every
+# failure turned into a message (see safe_openid.py).
+oid = SafeOpenID()
 
 login.login_view = "auth.login"
 login.login_message = "Please sign in to see this page."
@@ -50,8 +51,6 @@ def create_app(config_class=ProductionConfig):
 
     for ext in (db, login, csrf, oid):
         ext.init_app(app)
-    from .fetcher import install_fetcher
-
     install_fetcher()
 
     from . import cli
