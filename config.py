@@ -57,6 +57,9 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
 
+    # Strict-Transport-Security max-age; 0 sends no header.
+    HSTS_SECONDS = 0
+
     POSTS_PER_PAGE = 20
     # No form here needs more; a larger request gets the 413 page.
     MAX_CONTENT_LENGTH = 1024 * 1024
@@ -78,6 +81,7 @@ class TestingConfig(DevelopmentConfig):
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
+    HSTS_SECONDS = 365 * 24 * 3600
 
 
 config = {

@@ -53,7 +53,7 @@ def create_app(config_class=ProductionConfig):
         ext.init_app(app)
     install_fetcher()
 
-    from . import cli
+    from . import cli, security
     from .auth import bp as auth_bp
     from .errors import bp as errors_bp
     from .main import bp as main_bp
@@ -66,6 +66,7 @@ def create_app(config_class=ProductionConfig):
 
         app.register_blueprint(devprovider_bp, url_prefix="/dev/openid")
     cli.init_app(app)
+    security.init_app(app)
 
     @app.before_request
     def set_user():

@@ -137,3 +137,8 @@ class Browser:
         if "/dev/openid/" in page.url:
             page = self.approve(page, username=username, email=email)
         return page
+
+
+def dev_identifier(browser: Browser) -> str:
+    """The built-in provider's OP identifier on the app under test."""
+    return browser.url("/dev/openid/")

@@ -5,14 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
-from app import db
-from app.models import User
-
-from .helpers import forms
-
-
-def dev_identifier(browser):
-    return browser.url("/dev/openid/")
+from .helpers import dev_identifier, forms
 
 
 def test_first_sign_in_creates_the_account(browser, users):
@@ -89,27 +82,6 @@ def test_next_page_is_honoured_after_sign_in(browser):
     assert page.url == browser.url("/index?page=1")
 
 
-@pytest.mark.parametrize(
-    "next_path",
-    [
-        "https://evil.example/",
-        "//evil.example/",
-        "/\\evil.example/",
-        "\\/evil.example/",
-        "/\\/evil.example/",
-        "///evil.example/",
-        "%2F%2Fevil.example/",
-        "javascript:alert(1)",
-        "/index\r\nLocation: https://evil.example/",
-        "/\tevil.example",
-        "http:evil.example",
-    ],
-)
-def test_unsafe_next_is_refused(browser, next_path):
-    page = browser.sign_in(dev_identifier(browser), username="alice", next_path=next_path)
-    assert page.url == browser.url("/index")
-
-
 def test_a_long_answer_posted_cross_site_is_posted_again_from_the_site(browser):
     long_next = "/index?" + "x" * 2000  # too long an answer for a redirect URL
     approval = browser.start_sign_in(dev_identifier(browser), next_path=long_next)
@@ -122,14 +94,6 @@ def test_a_long_answer_posted_cross_site_is_posted_again_from_the_site(browser):
     page = browser.submit(cross_site)
     assert page.url == browser.url(long_next)
     assert "Hi, alice!" in page.text
-
-
-def test_a_foreign_referer_is_not_followed(browser):
-    login = browser.get("/login")
-    evil = {"Referer": "https://evil.example/phish"}
-    page = browser.submit(login, {"openid": dev_identifier(browser)}, headers=evil)
-    page = browser.approve(page, username="alice", headers=evil)
-    assert page.url == browser.url("/index")
 
 
 def test_cancel_at_the_provider_ends_on_login_with_a_message(browser, users):
@@ -206,29 +170,6 @@ def test_loopback_identifier_is_refused_when_private_networks_are_off(app, brows
     assert provider.hits == []
 
 
-BILLION_LAUGHS = """<?xml version="1.0"?>
-<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
-<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
-<!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
-<!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">]>
-<xrds:XRDS xmlns:xrds="xri://$xrds" xmlns="xri://$xrd*($v*2.0)"><XRD><Service>
-<Type>&lol5;</Type><URI>http://127.0.0.1:1/</URI></Service></XRD></xrds:XRDS>"""
-
-EXTERNAL_ENTITY = """<?xml version="1.0"?>
-<!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
-<xrds:XRDS xmlns:xrds="xri://$xrds" xmlns="xri://$xrd*($v*2.0)"><XRD><Service>
-<Type>http://specs.openid.net/auth/2.0/signon</Type><URI>&xxe;</URI></Service></XRD></xrds:XRDS>"""
-
-
-@pytest.mark.parametrize("document", [BILLION_LAUGHS, EXTERNAL_ENTITY, "<xrds:XRDS><unclosed"])
-def test_hostile_xrds_document_ends_on_login_with_a_message(browser, provider, document):
-    provider.documents["/hostile"] = (document, "application/xrds+xml")
-    identity = f"{provider.url}/hostile"
-    page = browser.start_sign_in(identity)
-    assert page.url.startswith(browser.url("/login"))
-    assert f"No OpenID provider was found at {identity}" in page.text
-
-
 def test_provider_that_sends_no_email_gets_an_account(browser, provider, users):
     page = browser.start_sign_in(provider.identity("steamer"))
     assert "Hi, steamer!" in page.text
@@ -243,90 +184,3 @@ def test_require_email_refuses_a_provider_that_sends_none(app, browser, provider
     assert page.url == browser.url("/login")
     assert "Invalid login" in page.text
     assert users() == []
-
-
-def test_provider_asserting_another_accounts_email_gets_a_separate_account(
-    app, browser, provider, users
-):
-    browser.sign_in(dev_identifier(browser), username="alice", email="alice@example.com")
-    browser.submit(browser.get("/logout"))
-    intruder = provider.identity("intruder", email="alice@example.com")
-    page = browser.start_sign_in(intruder)
-    # The nickname comes from the email, but the account is a new one.
-    assert "Hi, alice-2!" in page.text
-    alice, other = users()
-    assert alice.openid == browser.url("/dev/openid/id/alice")
-    assert other.openid == intruder
-
-
-def test_nickname_taken_by_another_account_gets_a_suffix(app, browser, provider, users):
-    browser.sign_in(dev_identifier(browser), username="alice")
-    browser.submit(browser.get("/logout"))
-    page = browser.start_sign_in(provider.identity("someone", nickname="alice"))
-    assert "Hi, alice-2!" in page.text
-    assert [u.nickname for u in users()] == ["alice", "alice-2"]
-
-
-def test_replayed_assertion_signs_nobody_in(browser, provider):
-    from .helpers import Browser
-
-    page = browser.start_sign_in(provider.identity("carol"))
-    assertion = next(
-        r.headers["Location"] for r in page.history if "openid_complete" in r.headers["Location"]
-    )
-    browser.submit(browser.get("/logout"))
-    for replayer in (browser, Browser(browser.base_url)):
-        replayed = replayer.session.get(assertion)
-        assert replayed.url.startswith(browser.url("/login"))
-        assert "expired or was already used" in replayed.text
-
-
-def test_tampered_assertion_ends_on_login_with_a_message(browser, provider, users):
-    to_provider = browser.start_sign_in(provider.identity("dave"), allow_redirects=False)
-    assertion = browser.session.get(to_provider.headers["Location"], allow_redirects=False)
-    forged = assertion.headers["Location"].replace("%2Fid%2Fdave", "%2Fid%2Feve")
-    page = browser.session.get(forged)
-    assert page.url.startswith(browser.url("/login"))
-    assert "could not be verified" in page.text
-    assert f'value="{provider.url}/id/dave"' in page.text
-    assert users() == []
-
-
-def test_sign_in_form_without_a_csrf_token_is_refused(browser, users):
-    login = browser.get("/login")
-    page = browser.submit(login, {"openid": dev_identifier(browser), "csrf_token": None})
-    assert page.status_code == 400
-    assert "The sign-in form expired" in page.text
-    assert "/dev/openid/" not in page.url
-
-
-def test_signing_in_starts_a_fresh_session(app, browser):
-    @app.route("/plant")
-    def plant():
-        from flask import session
-
-        session["planted"] = "by a visitor"
-        return "planted"
-
-    @app.route("/planted")
-    def planted():
-        from flask import session
-
-        return session.get("planted", "gone")
-
-    browser.get("/plant")
-    browser.sign_in(dev_identifier(browser), username="alice")
-    assert browser.get("/planted").text == "gone"
-
-
-def test_a_deleted_users_cookies_give_an_anonymous_visitor(app, browser):
-    browser.sign_in(dev_identifier(browser), username="alice", remember=True)
-    with app.app_context():
-        db.session.execute(db.delete(User))
-        db.session.commit()
-    page = browser.get("/index")
-    assert page.url.startswith(browser.url("/login"))
-    browser.restart()
-    page = browser.get("/index")
-    assert page.status_code == 200
-    assert page.url.startswith(browser.url("/login"))

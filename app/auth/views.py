@@ -4,7 +4,6 @@ from flask import (
     flash,
     redirect,
     render_template,
-    request,
     session,
     url_for,
 )
@@ -86,11 +85,3 @@ def logout():
         flash("You have been signed out.", "info")
         return redirect(url_for("auth.login"))
     return render_template("auth/logout.html", title="Sign out", form=form)
-
-
-@bp.after_app_request
-def no_store_when_signed_in(response):
-    """Keep signed-in pages out of caches, so Back after logout shows nothing."""
-    if request.endpoint != "static" and current_user.is_authenticated:
-        response.headers["Cache-Control"] = "no-store"
-    return response

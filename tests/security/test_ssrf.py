@@ -1,4 +1,5 @@
-"""The fetcher behind discovery: schemes, addresses, redirects, time and size."""
+"""Server-side request forgery through discovery, and the fetcher's bounds:
+schemes, addresses, redirects, time and size."""
 
 import time
 
@@ -8,7 +9,7 @@ from werkzeug.wrappers import Request, Response
 from app import fetcher
 from app.fetcher import FetchError, FetchRefused, SafeFetcher, is_public_address
 
-from .helpers import LiveServer
+from ..helpers import LiveServer
 
 
 class Recorder:
