@@ -22,5 +22,26 @@ def init_db_command():
     click.echo("Initialized the database.")
 
 
+@click.command("set-active")
+@click.argument("nickname")
+@click.argument("state", type=click.Choice(["on", "off"]))
+@with_appcontext
+def set_active_command(nickname, state):
+    """Enable (on) or disable (off) the account NICKNAME.
+
+    A disabled account cannot sign in, and its open sessions and remember
+    cookies stop working at their next request.
+    """
+    from .models import User
+
+    user = db.session.scalar(db.select(User).where(User.nickname == nickname))
+    if user is None:
+        raise click.ClickException(f"no account is called {nickname!r}")
+    user.active = state == "on"
+    db.session.commit()
+    click.echo(f"{nickname} is now {'enabled' if user.active else 'disabled'}.")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(init_db_command)
+    app.cli.add_command(set_active_command)

@@ -24,10 +24,16 @@ class User(UserMixin, db.Model):
     # someone is. Never the email, which any provider can assert.
     openid: Mapped[str] = mapped_column(sa.String(2048), unique=True)
     created: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=now_utc)
+    # A disabled account cannot sign in and loses any live session.
+    active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
 
     posts: Mapped[list["Post"]] = relationship(
         back_populates="author", cascade="all, delete-orphan", passive_deletes=True
     )
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
 
     def __repr__(self) -> str:
         return f"<User {self.nickname}>"
@@ -49,7 +55,11 @@ class Post(db.Model):
 
 @login.user_loader
 def load_user(user_id: str) -> User | None:
-    """Return the user for a session's id; None for one malformed or gone."""
+    """Return the user for a session's id; None for one malformed, gone or disabled.
+
+    Flask-Login checks ``is_active`` only at ``login_user``; checking it here
+    too ends a disabled account's sessions and remember cookies at once.
+    """
     try:
         uid = int(user_id)
     except (TypeError, ValueError):
@@ -57,4 +67,5 @@ def load_user(user_id: str) -> User | None:
     # An id no integer column can hold would be a database error, not a miss.
     if not 0 < uid < 2**63:
         return None
-    return db.session.get(User, uid)
+    user = db.session.get(User, uid)
+    return user if user is not None and user.active else None

@@ -66,6 +66,9 @@ def after_login(resp):
         flash("Invalid login: this site needs an email address from your provider.", "error")
         return redirect(url_for("auth.login"))
     user = find_or_create_user(resp.identity_url, resp.nickname, email)
+    if not user.is_active:
+        flash("This account has been disabled. Contact the site's administrators.", "error")
+        return redirect(url_for("auth.login"))
     remember = bool(session.get("remember_me"))
     next_url = oid.get_next_url()
     # Start from an empty session: nothing planted before sign-in survives it.
