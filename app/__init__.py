@@ -4,6 +4,8 @@ import secrets
 from pathlib import Path
 
 from flask import Flask, g
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -22,6 +24,9 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 login = LoginManager()
 csrf = CSRFProtect()
+# Limits per client address, set on the views that need them; the storage is
+# RATELIMIT_STORAGE_URI (in memory by default, shared storage for several hosts).
+limiter = Limiter(key_func=get_remote_address)
 # Flask-OpenID, with the redirect after sign-in kept on this site and every
 # failure turned into a message (see safe_openid.py).
 oid = SafeOpenID()
@@ -49,7 +54,7 @@ def create_app(config_class=ProductionConfig):
     app.config.from_prefixed_env()
     configure_secret_key(app, production=issubclass(config_class, ProductionConfig))
 
-    for ext in (db, login, csrf, oid):
+    for ext in (db, login, csrf, limiter, oid):
         ext.init_app(app)
     install_fetcher()
 

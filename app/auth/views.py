@@ -4,12 +4,13 @@ from flask import (
     flash,
     redirect,
     render_template,
+    request,
     session,
     url_for,
 )
 from flask_login import current_user, login_user, logout_user
 
-from .. import csrf, oid
+from .. import csrf, limiter, oid
 from ..forms import EmptyForm
 from .accounts import clean_email, find_or_create_user
 from .forms import LoginForm
@@ -29,6 +30,12 @@ def providers() -> list[dict]:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["SIGNIN_RATE_LIMIT"],
+    methods=["POST"],
+    # Only starting a sign-in costs: a provider's answer posted back does not.
+    exempt_when=lambda: request.args.get("openid_complete") == "yes",
+)
 @oid.loginhandler
 def login():
     """Show the sign-in form; on submit, send the visitor to their provider."""

@@ -12,7 +12,7 @@ MESSAGES = {
     400: "The request could not be understood. Go back and try again.",
     404: "There is no page at this address.",
     405: "This page cannot be used that way.",
-    429: "Too many requests. Wait a moment and try again.",
+    429: "You are doing that too often. Wait a minute and try again.",
     500: "Something went wrong on our side. It has been logged; please try again later.",
 }
 

@@ -5,7 +5,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
-from .. import db
+from .. import db, limiter
 from ..models import Post
 from .forms import PostForm
 
@@ -36,6 +36,11 @@ def newest_posts(page: int, per_page: int) -> tuple[list[Post], bool]:
 @bp.route("/", methods=["GET", "POST"])
 @bp.route("/index", methods=["GET", "POST"])
 @login_required
+@limiter.limit(
+    lambda: current_app.config["POST_RATE_LIMIT"],
+    methods=["POST"],
+    key_func=lambda: f"user:{current_user.id}",
+)
 def index():
     """Show the newest posts, with a form to write one."""
     form = PostForm()
