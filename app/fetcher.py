@@ -127,7 +127,10 @@ class SafeFetcher(fetchers.Urllib2Fetcher):
         raise FetchError(f"{_host(url)} redirected too many times.")
 
     def _fetch_once(self, url, method, body, headers, deadline, max_bytes, allow_private):
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            raise FetchRefused("The address is malformed.") from None
         if parts.scheme not in ("http", "https"):
             raise FetchRefused("Only http and https addresses can be used.")
         host = parts.hostname
@@ -192,7 +195,10 @@ class SafeFetcher(fetchers.Urllib2Fetcher):
 
 
 def _host(url: str) -> str:
-    return urlsplit(url).hostname or url
+    try:
+        return urlsplit(url).hostname or url
+    except ValueError:
+        return url
 
 
 def _remaining(deadline: float, host: str) -> float:

@@ -35,7 +35,10 @@ def safe_next(target: str | None) -> str | None:
         return None
     if "\\" in target or any(ord(c) < 0x20 or ord(c) == 0x7F for c in target):
         return None
-    parts = urlsplit(target)
+    try:
+        parts = urlsplit(target)
+    except ValueError:  # "/[" and other unparseable URLs
+        return None
     if parts.scheme or parts.netloc or target.startswith("//"):
         return None
     return target

@@ -33,7 +33,10 @@ class LoginForm(FlaskForm):
             raise ValidationError("XRI i-names are not supported. Enter a web address.")
         if any(c.isspace() or ord(c) < 0x20 for c in value):
             raise ValidationError("An OpenID cannot contain spaces.")
-        parts = urlsplit(value if SCHEME_RE.match(value) else "http://" + value)
+        try:
+            parts = urlsplit(value if SCHEME_RE.match(value) else "http://" + value)
+        except ValueError:  # an unbalanced [ in an IPv6 host, say
+            raise ValidationError("That does not look like an OpenID.") from None
         if parts.scheme.lower() not in ("http", "https"):
             raise ValidationError("Only http:// and https:// OpenIDs are supported.")
         try:

@@ -19,6 +19,7 @@ from ..helpers import dev_identifier
         "/index\r\nLocation: https://evil.example/",
         "/\tevil.example",
         "http:evil.example",
+        "//[",
     ],
 )
 def test_unsafe_next_is_refused(browser, next_path):
