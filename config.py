@@ -87,6 +87,9 @@ class TestingConfig(DevelopmentConfig):
 
 
 class ProductionConfig(Config):
+    # The public URL comes from configuration: SERVER_NAME (with this scheme)
+    # or TRUSTED_HOSTS must be set, or the app refuses to start.
+    PREFERRED_URL_SCHEME = "https"
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     HSTS_SECONDS = 365 * 24 * 3600

@@ -52,7 +52,13 @@ def create_app(config_class=ProductionConfig):
     app = Flask(__name__)
     app.config.from_object(config_class)
     app.config.from_prefixed_env()
-    configure_secret_key(app, production=issubclass(config_class, ProductionConfig))
+    production = issubclass(config_class, ProductionConfig)
+    configure_secret_key(app, production)
+    if production and not (app.config.get("SERVER_NAME") or app.config.get("TRUSTED_HOSTS")):
+        raise ConfigError(
+            "refusing to start: the public host is not configured; set FLASK_SERVER_NAME "
+            "(e.g. microblog.example.com) or FLASK_TRUSTED_HOSTS (a JSON list of host names)"
+        )
 
     for ext in (db, login, csrf, limiter, oid):
         ext.init_app(app)

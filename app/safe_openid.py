@@ -12,7 +12,7 @@
 """
 
 from functools import wraps
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_openid import OpenID, OpenIDResponse, SessionWrapper
@@ -55,6 +55,20 @@ def _failure_message(exc: BaseException, identity_url: str) -> str:
     return f"No OpenID provider was found at {identity_url}. Check the address and try again."
 
 
+def site_root() -> str:
+    """This site's public root URL, for the realm and the return URL.
+
+    From ``SERVER_NAME`` and ``PREFERRED_URL_SCHEME`` when set, never from a
+    Host header a client can forge; else from the request, whose host
+    ``TRUSTED_HOSTS`` then vouches for (production requires one of the two).
+    """
+    server_name = current_app.config.get("SERVER_NAME")
+    if not server_name:
+        return request.url_root
+    scheme = current_app.config["PREFERRED_URL_SCHEME"]
+    return f"{scheme}://{server_name}{request.script_root}/"
+
+
 class SafeOpenID(OpenID):
     def signal_error(self, msg):
         flash(msg, "error")
@@ -62,6 +76,10 @@ class SafeOpenID(OpenID):
     def get_next_url(self):
         """The page to land on after sign-in: ``next`` if safe, else the index."""
         return safe_next(request.values.get("next")) or url_for("main.index")
+
+    def get_current_url(self):
+        """The login URL with ``next``: the return URL the provider sends back to."""
+        return site_root() + request.path.lstrip("/") + "?next=" + quote(self.get_next_url())
 
     def consumer(self) -> Consumer:
         return Consumer(SessionWrapper(self), self.store_factory())
@@ -83,7 +101,7 @@ class SafeOpenID(OpenID):
         self.attach_reg_info(auth_request, ask_for, ask_for_optional)
         for extension in extensions or ():
             auth_request.addExtension(extension)
-        return redirect(auth_request.redirectURL(request.host_url, self.get_success_url()))
+        return redirect(auth_request.redirectURL(site_root(), self.get_success_url()))
 
     def loginhandler(self, f):
         """Decorate the login view; the provider's answer is handled here."""

@@ -5,7 +5,7 @@ from app import create_app, db
 from app.models import User
 from config import TestingConfig
 
-from .helpers import Browser, LiveServer
+from .helpers import PUBLIC_HOST, STRONG_KEY, Browser, LiveServer
 from .openid_provider import TestProvider
 
 
@@ -23,6 +23,13 @@ def app(tmp_path, monkeypatch):
     with app.app_context():
         db.drop_all()
         db.engine.dispose()
+
+
+@pytest.fixture
+def production_env(monkeypatch):
+    """What the production configuration needs to start: a strong key, the public host."""
+    monkeypatch.setenv("FLASK_SECRET_KEY", STRONG_KEY)
+    monkeypatch.setenv("FLASK_SERVER_NAME", PUBLIC_HOST)
 
 
 @pytest.fixture

@@ -7,6 +7,10 @@ from urllib.parse import urljoin
 import requests
 from werkzeug.serving import make_server
 
+# A key that passes production's check, for tests that build the production app.
+STRONG_KEY = "7f3c9a1e5b2d8f4a6c0e9b3d7a1f5c8e2b6d0a4f8c3e7b1d5a9f2c6e0b4d8a3f"
+PUBLIC_HOST = "microblog.example"
+
 
 class LiveServer:
     """Serve a WSGI app on a free loopback port in a background thread."""

@@ -11,7 +11,7 @@ from flask import Flask
 from app import ConfigError, configure_secret_key, create_app
 from config import DevelopmentConfig, ProductionConfig, TestingConfig, database_url
 
-STRONG_KEY = "7f3c9a1e5b2d8f4a6c0e9b3d7a1f5c8e2b6d0a4f8c3e7b1d5a9f2c6e0b4d8a3f"
+from .helpers import STRONG_KEY
 
 
 @pytest.mark.parametrize(
@@ -34,14 +34,12 @@ def test_production_refuses_to_start_with_a_weak_secret_key(monkeypatch, key, re
     assert "\n" not in str(error.value)
 
 
-def test_production_starts_with_a_strong_secret_key(monkeypatch):
-    monkeypatch.setenv("FLASK_SECRET_KEY", STRONG_KEY)
+def test_production_starts_with_a_strong_secret_key(production_env):
     app = create_app(ProductionConfig)
     assert app.config["SECRET_KEY"] == STRONG_KEY
 
 
-def test_production_cookies_are_secure_httponly_and_lax(monkeypatch):
-    monkeypatch.setenv("FLASK_SECRET_KEY", STRONG_KEY)
+def test_production_cookies_are_secure_httponly_and_lax(production_env):
     config = create_app(ProductionConfig).config
     for prefix in ("SESSION", "REMEMBER"):
         assert config[f"{prefix}_COOKIE_SECURE"] is True
@@ -60,8 +58,7 @@ def test_development_makes_a_random_key_once_and_keeps_it(tmp_path):
     assert key_file.stat().st_mode & 0o077 == 0
 
 
-def test_every_key_can_be_overridden_by_a_flask_prefixed_variable(monkeypatch):
-    monkeypatch.setenv("FLASK_SECRET_KEY", STRONG_KEY)
+def test_every_key_can_be_overridden_by_a_flask_prefixed_variable(production_env, monkeypatch):
     monkeypatch.setenv("FLASK_SESSION_COOKIE_SECURE", "false")
     monkeypatch.setenv("FLASK_POSTS_PER_PAGE", "5")
     monkeypatch.setenv("FLASK_OPENID_ALLOW_PRIVATE_NETWORKS", "true")
@@ -101,8 +98,7 @@ def test_private_networks_and_dev_provider_are_off_only_in_production(config_cla
     assert config_class.DEV_OPENID_PROVIDER is enabled
 
 
-def test_dev_provider_is_404_in_production(monkeypatch):
-    monkeypatch.setenv("FLASK_SECRET_KEY", STRONG_KEY)
+def test_dev_provider_is_404_in_production(production_env):
     client = create_app(ProductionConfig).test_client()
     for path in ("/dev/openid/", "/dev/openid/id/alice", "/dev/openid/endpoint"):
         assert client.get(path).status_code == 404

@@ -2,7 +2,7 @@
 
 from flask import Blueprint, render_template
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from .. import db
 
@@ -30,6 +30,16 @@ def csrf_error(error):
         "Form expired",
         "The form has expired or was not sent from this site. "
         "Go back, reload the page and try again.",
+    )
+
+
+@bp.app_errorhandler(SecurityError)
+def untrusted_host(error):
+    # A Host outside TRUSTED_HOSTS: no URL can be built for it, so no layout.
+    return (
+        "400 Bad Request: this site is not served under that host name.\n",
+        400,
+        {"Content-Type": "text/plain; charset=utf-8"},
     )
 
 

@@ -9,7 +9,6 @@ from app.models import Post
 from config import ProductionConfig
 
 from ..helpers import dev_identifier
-from ..test_config import STRONG_KEY
 
 
 def test_sign_in_form_without_a_csrf_token_is_refused(browser, users):
@@ -45,9 +44,8 @@ def test_every_response_carries_the_security_headers(user_client, path):
     assert headers["Referrer-Policy"] == "same-origin"
 
 
-def test_hsts_is_sent_in_production_only(client, monkeypatch):
+def test_hsts_is_sent_in_production_only(production_env, client, monkeypatch):
     assert "Strict-Transport-Security" not in client.get("/login").headers
-    monkeypatch.setenv("FLASK_SECRET_KEY", STRONG_KEY)
     production = create_app(ProductionConfig).test_client()
     hsts = production.get("/login", base_url="https://localhost").headers
     assert hsts["Strict-Transport-Security"] == "max-age=31536000"

@@ -9,14 +9,11 @@ from flask import abort
 from app import create_app
 from config import ProductionConfig
 
-from ..test_config import STRONG_KEY
-
 SECRET_DETAIL = "password=hunter2 in /srv/microblog/config.py"
 
 
 @pytest.fixture
-def production(monkeypatch, tmp_path):
-    monkeypatch.setenv("FLASK_SECRET_KEY", STRONG_KEY)
+def production(production_env, monkeypatch, tmp_path):
     monkeypatch.setenv("FLASK_SQLALCHEMY_DATABASE_URI", f"sqlite:///{tmp_path / 'p.db'}")
     app = create_app(ProductionConfig)
 
