@@ -8,16 +8,20 @@
   visitor or a provider can cause becomes a flashed message that says what
   went wrong, never a 500;
 - completion requires a sign-in started in this browser session, so an
-  unsolicited or replayed assertion signs nobody in.
+  unsolicited or replayed assertion signs nobody in;
+- the sign-in state python3-openid keeps in the session is stored as JSON,
+  not pickled as Flask-OpenID does, so even a leaked SECRET_KEY cannot make
+  the server unpickle a forged cookie.
 """
 
 from functools import wraps
 from urllib.parse import quote, urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_openid import OpenID, OpenIDResponse, SessionWrapper
 from openid.consumer.consumer import CANCEL, FAILURE, SETUP_NEEDED, SUCCESS, Consumer
-from openid.consumer.discover import DiscoveryFailure
+from openid.consumer.discover import DiscoveryFailure, OpenIDServiceEndpoint
+from openid.yadis.manager import YadisServiceManager
 
 from .fetcher import FetchError
 
@@ -42,6 +46,74 @@ def safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc or target.startswith("//"):
         return None
     return target
+
+
+ENDPOINT_FIELDS = (
+    "claimed_id",
+    "server_url",
+    "type_uris",
+    "local_id",
+    "canonicalID",
+    "used_yadis",
+    "display_identifier",
+)
+
+
+def _dump_endpoint(endpoint: OpenIDServiceEndpoint) -> dict:
+    return {field: getattr(endpoint, field) for field in ENDPOINT_FIELDS}
+
+
+def _load_endpoint(data: dict) -> OpenIDServiceEndpoint:
+    endpoint = OpenIDServiceEndpoint()
+    for field in ENDPOINT_FIELDS:
+        setattr(endpoint, field, data[field])
+    return endpoint
+
+
+class JSONSessionWrapper(SessionWrapper):
+    """Flask-OpenID's session wrapper, storing JSON instead of pickles.
+
+    python3-openid keeps two kinds of object in the session: the endpoint of
+    the sign-in under way, and the list of endpoints found by discovery.
+    Anything else, or anything malformed, reads as absent.
+    """
+
+    def __getitem__(self, name):
+        # Not super().__getitem__: Flask-OpenID's unpickles what it finds.
+        data = session[self.name_mapping.get(name, name)]
+        try:
+            if "endpoint" in data:
+                return _load_endpoint(data["endpoint"])
+            manager = data["manager"]
+            loaded = YadisServiceManager(
+                manager["starting_url"],
+                manager["yadis_url"],
+                [_load_endpoint(e) for e in manager["services"]],
+                manager["session_key"],
+            )
+            if manager["current"] is not None:
+                loaded._current = _load_endpoint(manager["current"])
+            return loaded
+        except (KeyError, TypeError, AttributeError):
+            raise KeyError(name) from None
+
+    def __setitem__(self, name, value):
+        if isinstance(value, OpenIDServiceEndpoint):
+            data = {"endpoint": _dump_endpoint(value)}
+        elif isinstance(value, YadisServiceManager):
+            current = value.current()
+            data = {
+                "manager": {
+                    "starting_url": value.starting_url,
+                    "yadis_url": value.yadis_url,
+                    "services": [_dump_endpoint(e) for e in value.services],
+                    "session_key": value.session_key,
+                    "current": _dump_endpoint(current) if current is not None else None,
+                }
+            }
+        else:
+            raise TypeError(f"cannot keep {type(value).__name__} in the session")
+        session[self.name_mapping.get(name, name)] = data
 
 
 def _failure_message(exc: BaseException, identity_url: str) -> str:
@@ -82,7 +154,7 @@ class SafeOpenID(OpenID):
         return site_root() + request.path.lstrip("/") + "?next=" + quote(self.get_next_url())
 
     def consumer(self) -> Consumer:
-        return Consumer(SessionWrapper(self), self.store_factory())
+        return Consumer(JSONSessionWrapper(self), self.store_factory())
 
     def try_login(self, identity_url, ask_for=None, ask_for_optional=None, extensions=None):
         """Start a sign-in: discover the provider and redirect to it."""
