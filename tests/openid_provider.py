@@ -6,10 +6,13 @@ test can prove that the app never contacted it.
 """
 
 import html
+import time
 
 from openid.extensions import sreg
+from openid.message import OPENID_NS
 from openid.server.server import CheckIDRequest, ProtocolError, Server
 from openid.store.memstore import MemoryStore
+from openid.store.nonce import mkNonce
 from werkzeug.wrappers import Request, Response
 
 from .helpers import LiveServer
@@ -18,13 +21,15 @@ from .helpers import LiveServer
 class TestProvider:
     __test__ = False  # not a test class, despite its name
 
-    def __init__(self):
+    def __init__(self, host="127.0.0.1"):
         self.profiles: dict[str, dict] = {}
+        # Backdate the nonce of every answer by this many seconds.
+        self.nonce_age = 0
         self.hits: list[str] = []
         # Extra documents to serve: path -> (body, content type).
         self.documents: dict[str, tuple[str, str]] = {}
         self.store = MemoryStore()
-        self.live = LiveServer(self.wsgi)
+        self.live = LiveServer(self.wsgi, host)
         self.url = self.live.url
 
     def __enter__(self):
@@ -67,6 +72,9 @@ class TestProvider:
         if isinstance(openid_request, CheckIDRequest):
             name = openid_request.identity.rsplit("/", 1)[-1]
             openid_response = openid_request.answer(True)
+            if self.nonce_age:
+                nonce = mkNonce(int(time.time()) - self.nonce_age)
+                openid_response.fields.setArg(OPENID_NS, "response_nonce", nonce)
             profile = {k: v for k, v in self.profiles.get(name, {}).items() if v}
             if profile:
                 sreg_request = sreg.SRegRequest.fromOpenIDRequest(openid_request)
