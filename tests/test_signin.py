@@ -161,15 +161,6 @@ def test_page_without_openid_ends_on_login_with_a_message(browser, provider):
     assert f'value="{identity}"' in page.text
 
 
-def test_loopback_identifier_is_refused_when_private_networks_are_off(app, browser, provider):
-    app.config["OPENID_ALLOW_PRIVATE_NETWORKS"] = False
-    identity = provider.identity("mallory")
-    page = browser.start_sign_in(identity)
-    assert page.url.startswith(browser.url("/login"))
-    assert "private or local network" in page.text
-    assert provider.hits == []
-
-
 def test_provider_that_sends_no_email_gets_an_account(browser, provider, users):
     page = browser.start_sign_in(provider.identity("steamer"))
     assert "Hi, steamer!" in page.text

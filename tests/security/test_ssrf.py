@@ -9,7 +9,7 @@ from werkzeug.wrappers import Request, Response
 from app import fetcher
 from app.fetcher import FetchError, FetchRefused, SafeFetcher, is_public_address
 
-from ..helpers import LiveServer
+from ..helpers import Browser, LiveServer
 
 
 class Recorder:
@@ -191,3 +191,48 @@ def test_a_server_sending_a_byte_at_a_time_is_cut_off_at_the_deadline(serve):
     with pytest.raises(FetchError, match="did not answer in time"):
         SafeFetcher(allow_private=True, timeout=1).fetch(slow.url)
     assert time.monotonic() - started < 3
+
+
+def test_a_hundred_megabyte_answer_is_cut_off_at_the_size_limit(serve):
+    sent = []
+
+    def flood(request):
+        def body():
+            for _ in range(100):
+                sent.append(1)
+                yield b"x" * (1024 * 1024)
+
+        return Response(body(), headers={"Content-Length": str(100 * 1024 * 1024)})
+
+    server = serve(flood)
+    with pytest.raises(FetchError, match="sent more than"):
+        SafeFetcher(allow_private=True, max_bytes=1024 * 1024).fetch(server.url)
+    assert len(sent) < 100
+
+
+def test_other_visitors_are_served_while_a_sign_in_waits_on_a_silent_host(app, browser):
+    import socket
+    import threading
+
+    app.config["OPENID_FETCH_TIMEOUT"] = 3
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        identity = f"http://127.0.0.1:{silent.getsockname()[1]}/me"
+        waiting = threading.Thread(target=browser.start_sign_in, args=(identity,))
+        waiting.start()
+        time.sleep(0.3)  # the sign-in is now blocked on the silent host
+        other_visitor = Browser(browser.base_url).get("/login")
+        assert other_visitor.status_code == 200
+        assert waiting.is_alive()  # served while the sign-in still waited
+        waiting.join(10)
+    assert not waiting.is_alive()
+
+
+def test_loopback_identifier_is_refused_when_private_networks_are_off(app, browser, provider):
+    app.config["OPENID_ALLOW_PRIVATE_NETWORKS"] = False
+    identity = provider.identity("mallory")
+    page = browser.start_sign_in(identity)
+    assert page.url.startswith(browser.url("/login"))
+    assert "private or local network" in page.text
+    assert provider.hits == []
