@@ -1,5 +1,6 @@
 """Forged, tampered, replayed and misdirected OpenID assertions sign nobody in."""
 
+import logging
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pytest
@@ -137,3 +138,17 @@ def test_a_forged_claimed_id_on_a_private_address_is_never_fetched(app, browser,
         page = browser.session.get(forged)
         assert_refused(browser, page)
         assert internal.hits == []
+
+
+def test_the_nonce_store_refuses_a_replay_even_while_a_new_sign_in_is_pending(
+    browser, provider, caplog
+):
+    caplog.set_level(logging.INFO, logger="app")
+    identity = provider.identity("dave")
+    used = answer(browser, request_to_provider(browser, identity))
+    assert "Hi, dave!" in browser.session.get(used).text
+    browser.submit(browser.get("/logout"))
+    request_to_provider(browser, identity)  # a new sign-in now waits for its answer
+    page = browser.session.get(used)
+    assert_refused(browser, page)
+    assert any("Nonce already used" in r.getMessage() for r in caplog.records)
