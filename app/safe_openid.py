@@ -25,6 +25,15 @@ from openid.yadis.manager import YadisServiceManager
 
 from .fetcher import FetchError
 
+# Prefer SHA-256 associations; SHA-1 only for providers that know nothing else.
+# (python3-openid sends no-encryption only over https.)
+ASSOCIATION_PREFERENCE = [
+    ("HMAC-SHA256", "DH-SHA256"),
+    ("HMAC-SHA256", "no-encryption"),
+    ("HMAC-SHA1", "DH-SHA1"),
+    ("HMAC-SHA1", "no-encryption"),
+]
+
 # Marks an answer already posted again from our own page (see complete_login).
 BOUNCED = "microblog_bounced"
 
@@ -154,7 +163,9 @@ class SafeOpenID(OpenID):
         return site_root() + request.path.lstrip("/") + "?next=" + quote(self.get_next_url())
 
     def consumer(self) -> Consumer:
-        return Consumer(JSONSessionWrapper(self), self.store_factory())
+        consumer = Consumer(JSONSessionWrapper(self), self.store_factory())
+        consumer.setAssociationPreference(ASSOCIATION_PREFERENCE)
+        return consumer
 
     def try_login(self, identity_url, ask_for=None, ask_for_optional=None, extensions=None):
         """Start a sign-in: discover the provider and redirect to it."""

@@ -152,3 +152,8 @@ def test_the_nonce_store_refuses_a_replay_even_while_a_new_sign_in_is_pending(
     page = browser.session.get(used)
     assert_refused(browser, page)
     assert any("Nonce already used" in r.getMessage() for r in caplog.records)
+
+
+def test_answers_are_signed_with_sha256(browser, provider):
+    assertion = answer(browser, request_to_provider(browser, provider.identity("dave")))
+    assert query_of(assertion)["openid.assoc_handle"].startswith("{HMAC-SHA256}")
