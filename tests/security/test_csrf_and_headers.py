@@ -10,26 +10,40 @@ from config import ProductionConfig
 
 from ..helpers import dev_identifier
 
+# A missing token, one that is not a token, and one that looks like a token.
+BAD_TOKENS = [None, "forged", "IjEyMyI.aaaaaa.bbbbbbbbbbbbbbbbbbbbbbbbbbb"]
 
-def test_sign_in_form_without_a_csrf_token_is_refused(browser, users):
+
+@pytest.mark.parametrize("token", BAD_TOKENS)
+def test_starting_a_sign_in_without_a_valid_csrf_token_is_refused(browser, token):
     login = browser.get("/login")
-    page = browser.submit(login, {"openid": dev_identifier(browser), "csrf_token": None})
+    page = browser.submit(login, {"openid": dev_identifier(browser), "csrf_token": token})
     assert page.status_code == 400
     assert "The sign-in form expired" in page.text
     assert "/dev/openid/" not in page.url
 
 
-def test_a_post_without_a_csrf_token_is_refused(app, user_client):
-    response = user_client.post("/index", data={"post": "hello"})
+@pytest.mark.parametrize("token", BAD_TOKENS)
+def test_posting_without_a_valid_csrf_token_is_refused(app, user_client, token):
+    data = {"post": "hello"} if token is None else {"post": "hello", "csrf_token": token}
+    response = user_client.post("/index", data=data)
     assert response.status_code == 400
     assert "The form has expired" in response.text
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(Post.id))) == 0
 
 
-def test_logout_without_a_csrf_token_is_refused(user_client):
-    assert user_client.post("/logout").status_code == 400
+@pytest.mark.parametrize("token", BAD_TOKENS)
+def test_logout_without_a_valid_csrf_token_is_refused(user_client, token):
+    data = {} if token is None else {"csrf_token": token}
+    assert user_client.post("/logout", data=data).status_code == 400
     assert user_client.get("/index").status_code == 200
+
+
+def test_a_token_from_another_session_is_refused(app, client, user_client):
+    other = client.get("/login").text.split('name="csrf_token" type="hidden" value="')[1]
+    token = other.split('"')[0]
+    assert user_client.post("/logout", data={"csrf_token": token}).status_code == 400
 
 
 @pytest.mark.parametrize("path", ["/login", "/index", "/dev/openid/", "/static/style.css", "/nope"])
