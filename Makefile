@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint format init-db clean
+.PHONY: run test lint format init-db clean browser-deps chromium
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -27,8 +27,24 @@ run: $(VENV)/.run-installed
 init-db: $(VENV)/.run-installed
 	$(PY) db_create.py
 
-test: $(VENV)/.dev-installed
+test: $(VENV)/.dev-installed browser-deps
 	$(PY) -m pytest
+
+# The browser tests drive Debian's Chromium (never a downloaded browser) and
+# inject axe-core from the npm registry. Without them they skip, outside CI.
+browser-deps: node_modules/.installed
+	@command -v chromium >/dev/null || $(MAKE) --no-print-directory chromium
+
+chromium:
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver; \
+	else \
+		echo "Chromium is missing: the browser tests will skip. Install it: sudo apt-get install chromium chromium-driver"; \
+	fi
+
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund && touch $@; \
+	else echo "npm is missing: the accessibility checks will skip. Install it: sudo apt-get install npm"; fi
 
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check .
@@ -39,4 +55,4 @@ format: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache .hypothesis
