@@ -28,8 +28,11 @@ class Config:
     SQLALCHEMY_DATABASE_URI = database_url()
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
 
-    # Flask-OpenID keeps associations and nonces here (a python3-openid
-    # FileOpenIDStore), as the 2012 tutorial did.
+    # Where python3-openid keeps associations and nonces: "file" (a
+    # FileOpenIDStore in OPENID_FS_STORE_PATH, as the 2012 tutorial did; one
+    # machine only) or "database" (shared by every process and host). Unset:
+    # the database, unless it is SQLite.
+    OPENID_STORE = None
     OPENID_FS_STORE_PATH = str(basedir / "tmp")
     # Refuse discovery of loopback, private and link-local addresses, so a
     # typed identifier cannot make the server fetch internal URLs.

@@ -3,10 +3,12 @@
 import secrets
 from pathlib import Path
 
+import sqlalchemy as sa
 from flask import Flask, g
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user
+from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import DeclarativeBase
@@ -18,11 +20,22 @@ from .safe_openid import SafeOpenID
 
 
 class Base(DeclarativeBase):
-    pass
+    # Named constraints, so migrations can find them again on every database.
+    metadata = sa.MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
 
 
 db = SQLAlchemy(model_class=Base)
 login = LoginManager()
+# Batch mode lets migrations alter tables on SQLite too.
+migrate = Migrate(render_as_batch=True)
 csrf = CSRFProtect()
 # Limits per client address, set on the views that need them; the storage is
 # RATELIMIT_STORAGE_URI (in memory by default, shared storage for several hosts).
@@ -62,9 +75,14 @@ def create_app(config_class=ProductionConfig):
 
     for ext in (db, login, csrf, limiter, oid):
         ext.init_app(app)
+    # The migrations folder sits beside app/, whatever the working folder.
+    migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
     install_fetcher()
 
-    from . import cli, security
+    from . import cli, models, openid_store, security  # noqa: F401 - models for migrations
+
+    if app.config.get("OPENID_STORE") not in (None, "", *openid_store.STORE_KINDS):
+        raise ConfigError(f"OPENID_STORE must be one of {openid_store.STORE_KINDS}, or unset")
     from .auth import bp as auth_bp
     from .errors import bp as errors_bp
     from .main import bp as main_bp

@@ -151,6 +151,15 @@ def site_root() -> str:
 
 
 class SafeOpenID(OpenID):
+    def __init__(self, **kwargs):
+        super().__init__(store_factory=self.make_store, **kwargs)
+
+    def make_store(self):
+        """The OpenID store OPENID_STORE names: files in tmp/, or the database."""
+        from .openid_store import make_store  # it needs the db this package makes
+
+        return make_store()
+
     def signal_error(self, msg):
         flash(msg, "error")
 

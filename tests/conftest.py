@@ -1,3 +1,5 @@
+import os
+
 import pytest
 from flask_login import FlaskLoginClient
 
@@ -5,15 +7,49 @@ from app import create_app, db
 from app.models import User
 from config import TestingConfig
 
-from .helpers import PUBLIC_HOST, STRONG_KEY, Browser, LiveServer
+from .helpers import BACKENDS, PUBLIC_HOST, STRONG_KEY, Browser, LiveServer
 from .openid_provider import TestProvider
+from .postgres import PostgresServer, postgres_bin
+
+
+def pytest_generate_tests(metafunc):
+    """Run tests marked both_databases, that use the database, on each backend."""
+    if "db_backend" in metafunc.fixturenames and metafunc.definition.get_closest_marker(
+        "both_databases"
+    ):
+        metafunc.parametrize("db_backend", BACKENDS, indirect=True)
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """One PostgreSQL server for the whole run; skipped (outside CI) if absent."""
+    if postgres_bin() is None:
+        message = "PostgreSQL is not installed: sudo apt-get install postgresql"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    server = PostgresServer().init()
+    yield server
+    server.destroy()
 
 
 @pytest.fixture
-def app(tmp_path, monkeypatch):
-    """A new app on its own SQLite file and OpenID store for every test."""
+def db_backend(request):
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture
+def database_url(request, db_backend, tmp_path):
+    if db_backend == "postgresql":
+        return request.getfixturevalue("postgres").create_database("microblog_test")
     # A file, not :memory:, so the live server's threads share one database.
-    monkeypatch.setenv("FLASK_SQLALCHEMY_DATABASE_URI", f"sqlite:///{tmp_path / 'test.db'}")
+    return f"sqlite:///{tmp_path / 'test.db'}"
+
+
+@pytest.fixture
+def app(tmp_path, monkeypatch, database_url):
+    """A new app on its own empty database and OpenID store for every test."""
+    monkeypatch.setenv("FLASK_SQLALCHEMY_DATABASE_URI", database_url)
     monkeypatch.setenv("FLASK_OPENID_FS_STORE_PATH", str(tmp_path / "openid"))
     app = create_app(TestingConfig)
     app.test_client_class = FlaskLoginClient

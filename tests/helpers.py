@@ -12,6 +12,10 @@ STRONG_KEY = "7f3c9a1e5b2d8f4a6c0e9b3d7a1f5c8e2b6d0a4f8c3e7b1d5a9f2c6e0b4d8a3f"
 PUBLIC_HOST = "microblog.example"
 
 
+# Tests marked both_databases run on each of these (see conftest.py).
+BACKENDS = ["sqlite", "postgresql"]
+
+
 class LiveServer:
     """Serve a WSGI app on a free loopback port in a background thread."""
 

@@ -12,6 +12,8 @@ from app.auth.accounts import (
 )
 from app.models import User
 
+pytestmark = pytest.mark.both_databases
+
 
 @pytest.mark.parametrize(
     ("raw", "clean"),

@@ -5,7 +5,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
-from .helpers import dev_identifier, forms
+from .helpers import BACKENDS, dev_identifier, forms
+
+pytestmark = pytest.mark.parametrize("db_backend", BACKENDS, indirect=True)
 
 
 def test_first_sign_in_creates_the_account(browser, users):
