@@ -54,6 +54,11 @@ class Config:
     # The built-in OpenID provider under /dev/openid/, never in production.
     DEV_OPENID_PROVIDER = False
 
+    # Behind this many reverse proxies, take the client address, scheme, host
+    # and prefix from their X-Forwarded-* headers (Werkzeug's ProxyFix); 0
+    # ignores those headers, which any client can send.
+    PROXY_HOPS = 0
+
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_DURATION = timedelta(days=30)

@@ -12,6 +12,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import DeclarativeBase
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import ProductionConfig, config
 
@@ -67,10 +68,17 @@ def create_app(config_class=ProductionConfig):
     app.config.from_prefixed_env()
     production = issubclass(config_class, ProductionConfig)
     configure_secret_key(app, production)
-    if production and not (app.config.get("SERVER_NAME") or app.config.get("TRUSTED_HOSTS")):
+    if hops := app.config["PROXY_HOPS"]:
+        # Behind that many reverse proxies, believe their X-Forwarded-* headers.
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops
+        )
+    public_host = app.config.get("SERVER_NAME") or app.config.get("TRUSTED_HOSTS") or hops
+    if production and not public_host:
         raise ConfigError(
             "refusing to start: the public host is not configured; set FLASK_SERVER_NAME "
-            "(e.g. microblog.example.com) or FLASK_TRUSTED_HOSTS (a JSON list of host names)"
+            "(e.g. microblog.example.com), FLASK_TRUSTED_HOSTS (a JSON list of host names) "
+            "or, behind a reverse proxy, FLASK_PROXY_HOPS"
         )
 
     for ext in (db, login, csrf, limiter, oid):

@@ -50,6 +50,20 @@ def set_active_command(nickname, state):
     click.echo(f"{nickname} is now {'enabled' if user.active else 'disabled'}.")
 
 
+@click.command("openid-cleanup")
+@with_appcontext
+def openid_cleanup_command():
+    """Delete expired OpenID associations and nonces from the configured store.
+
+    The database store also does this by itself every few minutes.
+    """
+    from . import oid
+
+    nonces, associations = oid.make_store().cleanup()
+    click.echo(f"Removed {nonces} expired nonces and {associations} expired associations.")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(init_db_command)
+    app.cli.add_command(openid_cleanup_command)
     app.cli.add_command(set_active_command)

@@ -153,6 +153,7 @@ class SafeFetcher(fetchers.Urllib2Fetcher):
         watchdog = threading.Timer(_remaining(deadline, host), _shut, (connection,))
         watchdog.daemon = True
         watchdog.start()
+        response = None
         try:
             connection.request(method, target, body=body, headers=headers)
             response = connection.getresponse()
@@ -182,6 +183,8 @@ class SafeFetcher(fetchers.Urllib2Fetcher):
             raise FetchError(f"{host} could not be reached.") from exc
         finally:
             watchdog.cancel()
+            if response is not None:
+                response.close()  # its file object holds the socket open
             connection.close()
 
     def _response(self, url, status, headers, data):

@@ -1,7 +1,6 @@
 """Response headers that keep pages from being framed, sniffed or leaked."""
 
-from flask import Flask, request
-from flask_login import current_user
+from flask import Flask, request, session
 
 # Scripts and styles only from static files of this site, so injected markup
 # cannot run. No form-action: the sign-in form redirects to the provider, and
@@ -32,6 +31,14 @@ def init_app(app: Flask) -> None:
         if app.config["HSTS_SECONDS"]:
             headers.setdefault("Strict-Transport-Security", f"max-age={app.config['HSTS_SECONDS']}")
         # Keep signed-in pages out of caches, so Back after logout shows nothing.
-        if request.endpoint != "static" and current_user.is_authenticated:
+        # Judged by the cookies, not current_user: no database query here, so
+        # this works for every response, a 503 during an outage included.
+        if request.endpoint != "static" and signed_in_cookies(app):
             headers["Cache-Control"] = "no-store"
         return response
+
+
+def signed_in_cookies(app: Flask) -> bool:
+    """Whether the request carries a session or remember cookie naming a user."""
+    remember_cookie = app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+    return "_user_id" in session or remember_cookie in request.cookies

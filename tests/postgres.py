@@ -84,5 +84,7 @@ class PostgresServer:
     def destroy(self) -> None:
         try:
             self.stop()
+        except subprocess.CalledProcessError:
+            pass  # not running
         finally:
             shutil.rmtree(self.base, ignore_errors=True)

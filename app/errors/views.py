@@ -1,10 +1,11 @@
 """Error pages in the site's layout, for every HTTP error a visitor can meet."""
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, g, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
-from .. import db
+from .. import db, login
 
 bp = Blueprint("errors", __name__)
 
@@ -14,6 +15,7 @@ MESSAGES = {
     405: "This page cannot be used that way.",
     429: "You are doing that too often. Wait a minute and try again.",
     500: "Something went wrong on our side. It has been logged; please try again later.",
+    503: "The site is briefly unavailable. Please try again in a minute.",
 }
 
 
@@ -55,3 +57,26 @@ def internal_error(error):
     # The failed request may have left the session mid-transaction.
     db.session.rollback()
     return render_error(500, "Internal Server Error", MESSAGES[500])
+
+
+@bp.app_errorhandler(OperationalError)
+@bp.app_errorhandler(InterfaceError)
+def database_error(error):
+    """A database that is down or restarting gets a 503; the next request retries.
+
+    A lost connection is flagged invalidated; a refused one fails before any
+    statement. Other errors of these classes ("no such table") are bugs: 500.
+    """
+    try:
+        db.session.rollback()
+    except Exception:  # the connection is gone; the pool replaces it
+        pass
+    # The layout asks who is signed in; do not ask the database again.
+    g._login_user = login.anonymous_user()
+    if not (error.connection_invalidated or error.statement is None):
+        current_app.logger.error(
+            "Exception on %s [%s]", request.path, request.method, exc_info=error
+        )
+        return render_error(500, "Internal Server Error", MESSAGES[500])
+    current_app.logger.warning("database unavailable: %s", error.orig or error)
+    return render_error(503, "Service Unavailable", MESSAGES[503])

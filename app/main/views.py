@@ -3,6 +3,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import joinedload
 
 from .. import db, limiter
@@ -54,6 +55,19 @@ def index():
     return render_template(
         "main/index.html", title="Home", form=form, posts=posts, page=page, has_next=has_next
     )
+
+
+@bp.route("/healthz")
+@limiter.exempt
+def healthz():
+    """Say whether the database answers: 200 or 503, for load balancers."""
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except SQLAlchemyError:
+        db.session.rollback()
+        current_app.logger.warning("health check: the database does not answer", exc_info=True)
+        return {"status": "database unavailable"}, 503
+    return {"status": "ok"}
 
 
 @bp.app_template_filter("timeago")

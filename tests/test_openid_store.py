@@ -1,0 +1,127 @@
+"""The OpenID store in the database, on SQLite and PostgreSQL."""
+
+import time
+
+import pytest
+from openid.association import Association
+from openid.store import nonce
+from openid.store.filestore import FileOpenIDStore
+
+from app import db, oid
+from app.openid_store import DatabaseOpenIDStore, OpenIDNonce, store_kind
+
+pytestmark = pytest.mark.both_databases
+SERVER = "https://provider.example/endpoint"
+
+
+def association(handle, issued_ago=0, lifetime=600):
+    issued = int(time.time()) - issued_ago
+    return Association(handle, b"s" * 20, issued, lifetime, "HMAC-SHA1")
+
+
+@pytest.fixture
+def store(app):
+    with app.app_context():
+        yield DatabaseOpenIDStore()
+
+
+def test_a_stored_association_is_found_by_server_and_handle(store):
+    store.storeAssociation(SERVER, association("h1"))
+    found = store.getAssociation(SERVER, "h1")
+    assert (found.handle, found.secret, found.assoc_type) == ("h1", b"s" * 20, "HMAC-SHA1")
+    assert store.getAssociation(SERVER, "other") is None
+    assert store.getAssociation("https://elsewhere.example/", "h1") is None
+
+
+def test_without_a_handle_the_most_recently_issued_association_is_returned(store):
+    store.storeAssociation(SERVER, association("old", issued_ago=100))
+    store.storeAssociation(SERVER, association("new", issued_ago=10))
+    assert store.getAssociation(SERVER).handle == "new"
+
+
+def test_an_expired_association_is_not_returned_and_is_cleaned_up(store):
+    store.storeAssociation(SERVER, association("gone", issued_ago=1000, lifetime=600))
+    store.storeAssociation(SERVER, association("live"))
+    assert store.getAssociation(SERVER, "gone") is None
+    assert store.cleanupAssociations() == 1
+    assert store.getAssociation(SERVER, "live") is not None
+
+
+def test_storing_an_association_again_replaces_it(store):
+    store.storeAssociation(SERVER, association("h1", lifetime=10))
+    store.storeAssociation(SERVER, association("h1", lifetime=900))
+    assert store.getAssociation(SERVER, "h1").lifetime == 900
+
+
+def test_removing_an_association_says_whether_it_was_there(store):
+    store.storeAssociation(SERVER, association("h1"))
+    assert store.removeAssociation(SERVER, "h1") is True
+    assert store.removeAssociation(SERVER, "h1") is False
+    assert store.getAssociation(SERVER, "h1") is None
+
+
+def test_a_nonce_can_be_used_once(store):
+    now = int(time.time())
+    assert store.useNonce(SERVER, now, "salt") is True
+    assert store.useNonce(SERVER, now, "salt") is False
+    assert store.useNonce(SERVER, now, "other salt") is True
+    assert store.useNonce("https://elsewhere.example/", now, "salt") is True
+
+
+@pytest.mark.parametrize("offset", [-nonce.SKEW - 10, nonce.SKEW + 10])
+def test_a_nonce_outside_the_allowed_skew_is_refused(store, offset):
+    assert store.useNonce(SERVER, int(time.time()) + offset, "salt") is False
+
+
+def test_expired_nonces_are_cleaned_up(app, store):
+    with app.app_context():
+        db.session.add(
+            OpenIDNonce(server_url=SERVER, timestamp=int(time.time()) - nonce.SKEW - 60, salt="x")
+        )
+        db.session.commit()
+    store.useNonce(SERVER, int(time.time()), "fresh")
+    assert store.cleanupNonces() == 1
+
+
+def test_expired_rows_are_cleaned_up_automatically_now_and_then(app, store, monkeypatch):
+    store.storeAssociation(SERVER, association("gone", issued_ago=1000, lifetime=600))
+    monkeypatch.setattr(DatabaseOpenIDStore, "_last_cleanup", 0.0)  # long ago
+    store.useNonce(SERVER, int(time.time()), "salt")
+    assert store.cleanupAssociations() == 0  # already done by the nonce check
+
+
+def test_the_cleanup_command_reports_what_it_removed(app, runner, store):
+    app.config["OPENID_STORE"] = "database"
+    store.storeAssociation(SERVER, association("gone", issued_ago=1000, lifetime=600))
+    result = runner.invoke(args=["openid-cleanup"])
+    assert result.exit_code == 0
+    assert "Removed 0 expired nonces and 1 expired associations." in result.output
+
+
+@pytest.mark.parametrize(
+    ("configured", "url", "kind"),
+    [
+        (None, "sqlite:///app.db", "file"),
+        (None, "postgresql+psycopg://db/microblog", "database"),
+        ("database", "sqlite:///app.db", "database"),
+        ("file", "postgresql+psycopg://db/microblog", "file"),
+    ],
+)
+def test_the_store_is_chosen_by_config_else_by_database(configured, url, kind):
+    assert store_kind({"OPENID_STORE": configured, "SQLALCHEMY_DATABASE_URI": url}) == kind
+
+
+def test_the_app_uses_the_configured_store(app):
+    with app.test_request_context():
+        app.config["OPENID_STORE"] = "database"
+        assert isinstance(oid.make_store(), DatabaseOpenIDStore)
+        app.config["OPENID_STORE"] = "file"
+        assert isinstance(oid.make_store(), FileOpenIDStore)
+
+
+def test_sign_in_works_with_the_database_store(app, browser, provider, users):
+    app.config["OPENID_STORE"] = "database"
+    page = browser.start_sign_in(provider.identity("alice"))
+    assert "Hi, alice!" in page.text
+    with app.app_context():
+        assert DatabaseOpenIDStore().getAssociation(f"{provider.url}/endpoint") is not None

@@ -1,0 +1,112 @@
+"""Running the site: health checks, a database outage, reverse proxies."""
+
+import gc
+import os
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import sqlalchemy as sa
+from flask_login import FlaskLoginClient
+
+from app import create_app, db
+from app.cli import init_db
+from app.models import Post, User
+from config import TestingConfig
+
+from .postgres import PostgresServer, postgres_bin
+
+
+def csrf_token(response) -> str:
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', response.text).group(1)
+
+
+def test_healthz_answers_200_when_the_database_answers(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok"}
+
+
+@pytest.fixture
+def own_postgres():
+    """A PostgreSQL server of this test's own, to stop and start."""
+    if postgres_bin() is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("PostgreSQL is not installed: sudo apt-get install postgresql")
+        pytest.skip("PostgreSQL is not installed: sudo apt-get install postgresql")
+    server = PostgresServer().init()
+    yield server
+    server.destroy()
+
+
+# The pool's connections die with the server; psycopg warns when such a
+# connection object is collected. Collect them here, where that is expected.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_a_database_outage_gives_503_pages_and_the_site_recovers_by_itself(
+    own_postgres, monkeypatch, tmp_path
+):
+    monkeypatch.setenv("FLASK_SQLALCHEMY_DATABASE_URI", own_postgres.create_database("outage"))
+    monkeypatch.setenv("FLASK_OPENID_FS_STORE_PATH", str(tmp_path))
+    app = create_app(TestingConfig)
+    app.test_client_class = FlaskLoginClient
+    with app.app_context():
+        init_db()
+        user = User(nickname="alice", openid="https://example.com/alice")
+        db.session.add(user)
+        db.session.commit()
+        client = app.test_client(user=db.session.get(User, user.id))
+    token = csrf_token(client.get("/index"))
+
+    own_postgres.stop()
+    for response in (
+        client.get("/index"),
+        client.post("/index", data={"post": "lost?", "csrf_token": token}),
+    ):
+        assert response.status_code == 503
+        assert "The site is briefly unavailable." in response.text
+        assert "Traceback" not in response.text and "psycopg" not in response.text
+    assert client.get("/healthz").status_code == 503
+
+    own_postgres.start()
+    assert client.get("/healthz").status_code == 200
+    assert "Hi, alice!" in client.get("/index").text
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Post.id))) == 0  # nothing half-written
+        db.engine.dispose()
+    gc.collect()
+
+
+@pytest.fixture
+def proxied_app(monkeypatch, tmp_path):
+    monkeypatch.setenv("FLASK_PROXY_HOPS", "1")
+    monkeypatch.setenv("FLASK_SQLALCHEMY_DATABASE_URI", f"sqlite:///{tmp_path / 'p.db'}")
+    monkeypatch.setenv("FLASK_OPENID_FS_STORE_PATH", str(tmp_path))
+    app = create_app(TestingConfig)
+    with app.app_context():
+        db.create_all()
+    return app
+
+
+def test_behind_a_proxy_return_urls_use_the_public_scheme_and_host(proxied_app, provider):
+    client = proxied_app.test_client()
+    forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "microblog.example"}
+    token = csrf_token(client.get("/login", headers=forwarded))
+    response = client.post(
+        "/login",
+        data={"openid": provider.identity("alice"), "csrf_token": token},
+        headers=forwarded,
+    )
+    query = parse_qs(urlsplit(response.headers["Location"]).query)
+    assert query["openid.realm"] == ["https://microblog.example/"]
+    assert query["openid.return_to"][0].startswith("https://microblog.example/login?")
+
+
+def test_behind_a_proxy_rate_limits_count_each_client_address(proxied_app):
+    proxied_app.config["SIGNIN_RATE_LIMIT"] = "2 per minute"
+    client = proxied_app.test_client()
+
+    def attempt(address):
+        return client.post("/login", data={"openid": ""}, headers={"X-Forwarded-For": address})
+
+    assert [attempt("203.0.113.7").status_code for _ in range(3)][-1] == 429
+    assert attempt("203.0.113.8").status_code != 429
