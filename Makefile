@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint format init-db clean browser-deps chromium
+.PHONY: run test lint format init-db clean browser-deps chromium postgresql
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -27,8 +27,18 @@ run: $(VENV)/.run-installed
 init-db: $(VENV)/.run-installed
 	$(PY) db_create.py
 
-test: $(VENV)/.dev-installed browser-deps
+test: $(VENV)/.dev-installed browser-deps postgresql
 	$(PY) -m pytest
+
+# The tests start a real PostgreSQL server from Debian's package; without
+# it, its tests skip, outside CI.
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql; \
+	else \
+		echo "PostgreSQL is missing: its tests will skip. Install it: sudo apt-get install postgresql"; \
+	fi
 
 # The browser tests drive Debian's Chromium (never a downloaded browser) and
 # inject axe-core from the npm registry. Without them they skip, outside CI.

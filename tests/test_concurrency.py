@@ -1,0 +1,102 @@
+"""Simultaneous first sign-ins, on SQLite and PostgreSQL."""
+
+import threading
+from datetime import UTC, datetime
+
+import pytest
+
+from app import db
+from app.auth import accounts
+from app.auth.accounts import find_or_create_user
+from app.models import User
+
+from .helpers import Browser
+
+pytestmark = pytest.mark.both_databases
+ALICE = "https://openid.example/alice"
+
+
+def insert_user(nickname, openid):
+    """Insert a user through a connection of its own, as another request would."""
+    with db.engine.begin() as connection:
+        connection.execute(
+            User.__table__.insert().values(
+                nickname=nickname, openid=openid, created=datetime.now(UTC), active=True
+            )
+        )
+
+
+def test_the_loser_of_a_race_for_one_identity_takes_the_winners_account(app, monkeypatch):
+    real = accounts.unique_nickname
+
+    def racing(base):
+        insert_user("winner", ALICE)  # between our lookup and our insert
+        return real(base)
+
+    monkeypatch.setattr(accounts, "unique_nickname", racing)
+    with app.app_context():
+        user = find_or_create_user(ALICE, "alice", None)
+        assert user.nickname == "winner"
+        assert db.session.scalar(db.select(db.func.count(User.id))) == 1
+
+
+def test_the_loser_of_a_race_for_a_nickname_gets_the_next_one(app, monkeypatch):
+    real = accounts.unique_nickname
+    raced = []
+
+    def racing(base):
+        nickname = real(base)
+        if not raced:
+            raced.append(nickname)
+            insert_user(nickname, "https://elsewhere.example/alice")
+        return nickname
+
+    monkeypatch.setattr(accounts, "unique_nickname", racing)
+    with app.app_context():
+        user = find_or_create_user(ALICE, "alice", None)
+        assert (raced, user.nickname) == (["alice"], "alice-2")
+
+
+def sign_in_all_at_once(base_urls, identities) -> list:
+    """Sign in with each identity from its own browser, all released at once."""
+    barrier = threading.Barrier(len(identities))
+    pages = [None] * len(identities)
+
+    def sign_in(i, identity):
+        browser = Browser(base_urls[i % len(base_urls)])
+        login = browser.get("/login")
+        barrier.wait(timeout=30)
+        pages[i] = browser.submit(login, {"openid": identity})
+
+    threads = [threading.Thread(target=sign_in, args=(i, x)) for i, x in enumerate(identities)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return pages
+
+
+@pytest.fixture
+def unlimited(app):
+    app.config["SIGNIN_RATE_LIMIT"] = "10000 per minute"  # every browser is 127.0.0.1
+
+
+def test_simultaneous_first_sign_ins_of_one_identity_create_one_account(
+    unlimited, live_server, provider, users
+):
+    identity = provider.identity("alice", nickname="alice")
+    pages = sign_in_all_at_once([live_server.url], [identity] * 6)
+    assert all(page.status_code == 200 and "Hi, alice!" in page.text for page in pages)
+    assert [u.openid for u in users()] == [identity]
+
+
+def test_new_people_wanting_one_nickname_at_once_all_get_accounts(
+    unlimited, live_server, provider, users
+):
+    identities = [provider.identity(f"person{i}", nickname="alice") for i in range(6)]
+    pages = sign_in_all_at_once([live_server.url], identities)
+    assert all(page.status_code == 200 and "Hi, alice" in page.text for page in pages)
+    accounts_made = users()
+    assert sorted(u.openid for u in accounts_made) == sorted(identities)
+    assert len({u.nickname for u in accounts_made}) == 6
+    assert "alice" in {u.nickname for u in accounts_made}
