@@ -22,7 +22,7 @@ import threading
 import time
 from urllib.parse import urljoin, urlsplit
 
-from flask import current_app, has_app_context
+from flask import current_app, g, has_app_context, has_request_context
 from openid import fetchers
 
 MAX_REDIRECTS = 5
@@ -113,9 +113,13 @@ class SafeFetcher(fetchers.Urllib2Fetcher):
             headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
 
         for _ in range(MAX_REDIRECTS + 1):
-            status, reason, response_headers, data = self._fetch_once(
-                url, method, body, headers, deadline, max_bytes, allow_private
-            )
+            started = time.perf_counter()
+            try:
+                status, reason, response_headers, data = self._fetch_once(
+                    url, method, body, headers, deadline, max_bytes, allow_private
+                )
+            finally:
+                _count_fetch(time.perf_counter() - started)
             location = response_headers.get("location")
             if status in REDIRECT_CODES and location:
                 url = urljoin(url, location)
@@ -195,6 +199,13 @@ class SafeFetcher(fetchers.Urllib2Fetcher):
         except (LookupError, UnicodeDecodeError):
             response.body = data.decode("latin1")
         return response
+
+
+def _count_fetch(seconds: float) -> None:
+    """Tally outgoing requests per incoming one, for the Server-Timing header."""
+    if has_request_context():
+        g.fetches = g.get("fetches", 0) + 1
+        g.fetch_seconds = g.get("fetch_seconds", 0.0) + seconds
 
 
 def _host(url: str) -> str:

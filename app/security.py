@@ -1,6 +1,9 @@
-"""Response headers that keep pages from being framed, sniffed or leaked."""
+"""Response headers that keep pages from being framed, sniffed or leaked,
+and, when SERVER_TIMING is on, say where a request's time went."""
 
-from flask import Flask, request, session
+import time
+
+from flask import Flask, g, request, session
 
 # Scripts and styles only from static files of this site, so injected markup
 # cannot run. No form-action: the sign-in form redirects to the provider, and
@@ -19,6 +22,23 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 
 def init_app(app: Flask) -> None:
+    if app.config["SERVER_TIMING"]:
+
+        @app.before_request
+        def start_timer():
+            g.started = time.perf_counter()
+
+        @app.after_request
+        def server_timing(response):
+            # The app's own time, and the time and count of outgoing requests
+            # (OpenID discovery and verification) it waited on.
+            total = (time.perf_counter() - g.started) * 1000
+            fetch = g.get("fetch_seconds", 0.0) * 1000
+            response.headers["Server-Timing"] = (
+                f'app;dur={total - fetch:.2f}, fetch;dur={fetch:.2f};desc="{g.get("fetches", 0)}"'
+            )
+            return response
+
     @app.after_request
     def security_headers(response):
         headers = response.headers

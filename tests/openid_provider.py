@@ -23,6 +23,8 @@ class TestProvider:
 
     def __init__(self, host="127.0.0.1"):
         self.profiles: dict[str, dict] = {}
+        # Who signs in when the relying party lets the provider choose.
+        self.select_as = "selected"
         # Backdate the nonce of every answer by this many seconds.
         self.nonce_age = 0
         self.hits: list[str] = []
@@ -50,6 +52,8 @@ class TestProvider:
         if request.path in self.documents:
             body, content_type = self.documents[request.path]
             response = Response(body, content_type=content_type)
+        elif request.path == "/op":
+            response = self.op_identifier_document()
         elif request.path.startswith("/id/"):
             response = self.identity_page()
         elif request.path == "/endpoint":
@@ -57,6 +61,20 @@ class TestProvider:
         else:
             response = Response("<html><body>No OpenID here.</body></html>", mimetype="text/html")
         return response(environ, start_response)
+
+    @property
+    def op_identifier(self) -> str:
+        """The URL to type to let the provider choose the identity (identifier select)."""
+        return f"{self.url}/op"
+
+    def op_identifier_document(self):
+        body = (
+            '<?xml version="1.0" encoding="UTF-8"?>'
+            '<xrds:XRDS xmlns:xrds="xri://$xrds" xmlns="xri://$xrd*($v*2.0)"><XRD><Service>'
+            "<Type>http://specs.openid.net/auth/2.0/server</Type>"
+            f"<URI>{html.escape(self.url)}/endpoint</URI></Service></XRD></xrds:XRDS>"
+        )
+        return Response(body, content_type="application/xrds+xml")
 
     def identity_page(self):
         endpoint = html.escape(f"{self.url}/endpoint")
@@ -70,8 +88,15 @@ class TestProvider:
         except ProtocolError as error:
             return Response(str(error), 400)
         if isinstance(openid_request, CheckIDRequest):
-            name = openid_request.identity.rsplit("/", 1)[-1]
-            openid_response = openid_request.answer(True)
+            if openid_request.idSelect():
+                name = self.select_as
+                identity = f"{self.url}/id/{name}"
+                openid_response = openid_request.answer(
+                    True, identity=identity, claimed_id=identity
+                )
+            else:
+                name = openid_request.identity.rsplit("/", 1)[-1]
+                openid_response = openid_request.answer(True)
             if self.nonce_age:
                 nonce = mkNonce(int(time.time()) - self.nonce_age)
                 openid_response.fields.setArg(OPENID_NS, "response_nonce", nonce)

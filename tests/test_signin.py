@@ -5,9 +5,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
-from .helpers import BACKENDS, dev_identifier, forms
+from app import create_app, db
+from config import TestingConfig
 
-pytestmark = pytest.mark.parametrize("db_backend", BACKENDS, indirect=True)
+from .helpers import Browser, LiveServer, dev_identifier, forms
+
+pytestmark = pytest.mark.both_databases
 
 
 def test_first_sign_in_creates_the_account(browser, users):
@@ -177,3 +180,31 @@ def test_require_email_refuses_a_provider_that_sends_none(app, browser, provider
     assert page.url == browser.url("/login")
     assert "Invalid login" in page.text
     assert users() == []
+
+
+def test_identifier_select_at_another_provider_signs_in_the_chosen_identity(
+    browser, provider, users
+):
+    provider.select_as = "chosen"
+    page = browser.start_sign_in(provider.op_identifier)
+    assert "Hi, chosen!" in page.text
+    assert [u.openid for u in users()] == [f"{provider.url}/id/chosen"]
+
+
+def test_server_timing_tells_the_apps_time_and_its_outgoing_requests(
+    monkeypatch, database_url, tmp_path, provider
+):
+    monkeypatch.setenv("FLASK_SERVER_TIMING", "true")
+    monkeypatch.setenv("FLASK_SQLALCHEMY_DATABASE_URI", database_url)
+    monkeypatch.setenv("FLASK_OPENID_FS_STORE_PATH", str(tmp_path / "timed"))
+    timed = create_app(TestingConfig)
+    with timed.app_context():
+        db.create_all()
+    with LiveServer(timed) as server:
+        browser = Browser(server.url)
+        start = browser.start_sign_in(provider.identity("alice"), allow_redirects=False)
+        timing = dict(part.split(";", 1) for part in start.headers["Server-Timing"].split(", "))
+        assert timing["fetch"].endswith('desc="2"')  # discovery and association
+    with timed.app_context():
+        db.drop_all()
+        db.engine.dispose()
