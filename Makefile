@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint format init-db clean browser-deps chromium postgresql
+.PHONY: run test lint format init-db clean browser-deps chromium postgresql bench wrk
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -27,8 +27,21 @@ run: $(VENV)/.run-installed
 init-db: $(VENV)/.run-installed
 	$(PY) db_create.py
 
-test: $(VENV)/.dev-installed browser-deps postgresql
+test: $(VENV)/.dev-installed browser-deps postgresql wrk
 	$(PY) -m pytest
+
+# The benchmark (README, Performance): a few minutes, all on loopback.
+bench: $(VENV)/.dev-installed postgresql wrk
+	$(PY) bench/run.py
+
+# wrk, the benchmark's load generator, from Debian's package.
+wrk:
+	@command -v wrk >/dev/null || \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk; \
+	else \
+		echo "wrk is missing: the benchmark cannot run. Install it: sudo apt-get install wrk"; \
+	fi
 
 # The tests start a real PostgreSQL server from Debian's package; without
 # it, its tests skip, outside CI.

@@ -1,0 +1,452 @@
+"""Benchmark microblog against bare Flask under the same gunicorn, on loopback.
+
+    make bench                      # the full run (a few minutes)
+    .venv/bin/python bench/run.py --quick --out /tmp/bench   # seconds, tiny numbers
+
+Everything runs on this machine: gunicorn serving the production
+configuration (plain http allowed), bare Flask under the same gunicorn
+settings, an OpenID provider in a process of its own, wrk as the load
+generator, and PostgreSQL when it is installed. Each comparison alternates
+A B A B... and reports medians and the ratio round by round, because this
+machine's speed drifts. Results go to a table on stdout, bench.json and
+bench.png in --out; the targets are checked here and printed, met or not.
+"""
+
+import argparse
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import ExitStack, contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import requests
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.helpers import forms  # noqa: E402
+from tests.postgres import PostgresServer, free_port, postgres_bin  # noqa: E402
+
+GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
+SECRET_KEY = secrets.token_hex(32)
+
+FULL = {
+    "users": 10_000,
+    "posts": 100_000,
+    "growth_posts": (1_000, 1_000_000),
+    "connections": (1, 16, 64),
+    "rounds": 5,
+    "seconds": 3,
+    "sign_ins": 20,
+    "workers": 4,
+}
+QUICK = {
+    "users": 50,
+    "posts": 500,
+    "growth_posts": (100, 1_000),
+    "connections": (4,),
+    "rounds": 2,
+    "seconds": 1,
+    "sign_ins": 2,
+    "workers": 1,
+}
+TARGETS = {
+    "index_ratio_16": 0.4,
+    "login_ratio_16": 0.6,
+    "warm_fetches": 1,
+    "sign_in_app_ms": 10.0,
+    "growth_ratio": 1.2,
+    "worker_rss_mb": 80.0,
+}
+
+
+class Gunicorn:
+    """gunicorn with the project's gunicorn.conf.py, on a free loopback port."""
+
+    def __init__(self, app_spec: str, env: dict, workers: int):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen(
+            [GUNICORN, "-c", str(ROOT / "gunicorn.conf.py"), "-b", f"127.0.0.1:{self.port}",
+             "-w", str(workers), "--access-logfile", "/dev/null", app_spec],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )  # fmt: skip
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                requests.get(self.url + "/", timeout=2, allow_redirects=False)
+                return
+            except requests.ConnectionError:
+                if self.process.poll() is not None:
+                    raise RuntimeError(self.process.stderr.read().decode()[-2000:]) from None
+                time.sleep(0.1)
+        raise RuntimeError(f"gunicorn did not start: {app_spec}")
+
+    def worker_rss_mb(self) -> list[float]:
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        sizes = []
+        for pid in children.read_text().split():
+            status = Path(f"/proc/{pid}/status").read_text()
+            sizes.append(int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)) / 1024)
+        return sizes
+
+    def stop(self):
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+@contextmanager
+def gunicorn(app_spec: str, env: dict, workers: int):
+    server = Gunicorn(app_spec, env, workers)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def wrk(url: str, connections: int, seconds: float, cookie: str | None = None) -> dict:
+    """Load ``url``; return requests per second, p50 and p99 in milliseconds."""
+    command = ["wrk", f"-t{min(connections, 2)}", f"-c{connections}", f"-d{seconds}s",
+               "--latency", "--timeout", "5s", url]  # fmt: skip
+    if cookie:
+        command += ["-H", f"Cookie: {cookie}"]
+    out = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 30).stdout
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if bad:
+        raise RuntimeError(f"{url} answered {bad.group(1)} errors under load:\n{out}")
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "p50_ms": latency(out, "50%"),
+        "p99_ms": latency(out, "99%"),
+    }
+
+
+def latency(out: str, percentile: str) -> float:
+    value, unit = re.search(rf"{percentile}\s+([\d.]+)(us|ms|s)\b", out).groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def compare(a_url, b_url, connections, rounds, seconds, a_cookie=None) -> dict:
+    """Alternate A and B; medians of each, and A/B round by round."""
+    results = {}
+    for conns in connections:
+        a_runs, b_runs = [], []
+        for _ in range(rounds):
+            a_runs.append(wrk(a_url, conns, seconds, a_cookie))
+            b_runs.append(wrk(b_url, conns, seconds))
+        ratios = [a["rps"] / b["rps"] for a, b in zip(a_runs, b_runs, strict=True)]
+        results[conns] = {
+            "app_rps": statistics.median(r["rps"] for r in a_runs),
+            "bare_rps": statistics.median(r["rps"] for r in b_runs),
+            "app_p50_ms": statistics.median(r["p50_ms"] for r in a_runs),
+            "app_p99_ms": statistics.median(r["p99_ms"] for r in a_runs),
+            "bare_p50_ms": statistics.median(r["p50_ms"] for r in b_runs),
+            "bare_p99_ms": statistics.median(r["p99_ms"] for r in b_runs),
+            "ratios": [round(r, 3) for r in ratios],
+            "ratio": statistics.median(ratios),
+        }
+    return results
+
+
+def app_env(database_url: str, store_dir: Path, **extra) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FLASK_")}
+    env.update(
+        DATABASE_URL=database_url,
+        FLASK_SECRET_KEY=SECRET_KEY,
+        FLASK_TRUSTED_HOSTS='["127.0.0.1"]',
+        # Plain http on loopback: the cookies may not be Secure-only here.
+        FLASK_SESSION_COOKIE_SECURE="false",
+        FLASK_REMEMBER_COOKIE_SECURE="false",
+        FLASK_HSTS_SECONDS="0",
+        FLASK_OPENID_ALLOW_PRIVATE_NETWORKS="true",  # the provider is on loopback
+        FLASK_OPENID_FS_STORE_PATH=str(store_dir),
+        FLASK_SIGNIN_RATE_LIMIT="1000000 per second",
+        FLASK_SERVER_TIMING="true",
+    )
+    env.update(extra)
+    return env
+
+
+def seed(database_url: str, env: dict, users: int, posts: int) -> None:
+    """Migrate an empty database and fill it with users and posts."""
+    subprocess.run([sys.executable, "db_create.py"], cwd=ROOT, env=env, check=True,
+                   capture_output=True)  # fmt: skip
+    engine = sa.create_engine(database_url)
+    meta = sa.MetaData()
+    meta.reflect(engine, only=["user", "post"])
+    user, post = meta.tables["user"], meta.tables["post"]
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    with engine.begin() as connection:
+        connection.execute(
+            user.insert(),
+            [{"nickname": f"seed{i}", "openid": f"https://seed.example/{i}", "created": start,
+              "active": True} for i in range(users)],
+        )  # fmt: skip
+        for first in range(0, posts, 50_000):
+            connection.execute(
+                post.insert(),
+                [{"body": f"Post number {i}, seeded for the benchmark.", "user_id": i % users + 1,
+                  "timestamp": start + timedelta(seconds=i)}
+                 for i in range(first, min(first + 50_000, posts))],
+            )  # fmt: skip
+    engine.dispose()
+
+
+def sign_in(app_url: str, identity: str) -> tuple[requests.Session, list[dict]]:
+    """A real OpenID sign-in; return the browser and each app response's timing."""
+    browser = requests.Session()
+    login = browser.get(app_url + "/login", timeout=30)
+    form = forms(login)[-1]
+    data = {**form.fields, "openid": identity}
+    timings = []
+    response = browser.post(form.action, data=data, allow_redirects=False, timeout=30)
+    while True:
+        if response.url.startswith(app_url):
+            timings.append(server_timing(response))
+        if not response.is_redirect:
+            break
+        response = browser.get(
+            requests.compat.urljoin(response.url, response.headers["Location"]),
+            allow_redirects=False,
+            timeout=30,
+        )
+    if "Hi, " not in response.text:
+        raise RuntimeError(f"sign-in with {identity} failed: {response.url}")
+    return browser, timings
+
+
+def server_timing(response) -> dict:
+    header = response.headers.get("Server-Timing", "")
+    app_ms = float(re.search(r"app;dur=([\d.]+)", header).group(1))
+    fetch = re.search(r'fetch;dur=([\d.]+);desc="(\d+)"', header)
+    return {"app_ms": app_ms, "fetch_ms": float(fetch.group(1)), "fetches": int(fetch.group(2))}
+
+
+def measure_sign_ins(app_url: str, provider_url: str, count: int) -> dict:
+    """Cold (no association yet) and warm sign-ins, by identity URL and OP identifier."""
+    results = {}
+    for kind, identity in (("identity URL", f"{provider_url}/id/alice"),
+                           ("OP identifier", f"{provider_url}/op")):  # fmt: skip
+        runs = []
+        for _ in range(count + 1):
+            _, timings = sign_in(app_url, identity)
+            runs.append({"app_ms": sum(t["app_ms"] for t in timings),
+                         "fetches": sum(t["fetches"] for t in timings)})  # fmt: skip
+        cold, warm = runs[0], runs[1:]
+        results[kind] = {
+            "cold_fetches": cold["fetches"],
+            "cold_app_ms": cold["app_ms"],
+            "warm_fetches": max(r["fetches"] for r in warm),
+            "warm_app_ms": statistics.median(r["app_ms"] for r in warm),
+        }
+    return results
+
+
+def run_database(label, database_url, cfg, provider_url, work: Path) -> dict:
+    """Every measurement on one database."""
+    env = app_env(database_url, work / f"store-{label}")
+    seed(database_url, env, cfg["users"], cfg["posts"])
+    result = {}
+    with gunicorn("app:create_app()", env, cfg["workers"]) as app, \
+            gunicorn("bench.bare:app", env, cfg["workers"]) as bare:  # fmt: skip
+        browser, _ = sign_in(app.url, f"{provider_url}/id/reader")
+        cookie = f"session={browser.cookies['session']}"
+        result["index"] = compare(app.url + "/index", bare.url + "/", cfg["connections"],
+                                  cfg["rounds"], cfg["seconds"], cookie)  # fmt: skip
+        result["login"] = compare(app.url + "/login", bare.url + "/", cfg["connections"],
+                                  cfg["rounds"], cfg["seconds"])  # fmt: skip
+        result["sign_in"] = measure_sign_ins(app.url, provider_url, cfg["sign_ins"])
+        result["worker_rss_mb"] = max(app.worker_rss_mb())
+    return result
+
+
+def run_growth(label, make_url, cfg, provider_url, work: Path) -> dict:
+    """/index latency with few posts against many, alternating, one connection."""
+    small, large = cfg["growth_posts"]
+    servers = []
+    with ExitStack() as stack:
+        for posts in (small, large):
+            url = make_url(f"growth_{posts}")
+            env = app_env(url, work / f"store-{label}-{posts}")
+            seed(url, env, min(cfg["users"], 1000), posts)
+            server = stack.enter_context(gunicorn("app:create_app()", env, cfg["workers"]))
+            browser, _ = sign_in(server.url, f"{provider_url}/id/reader")
+            servers.append((server, f"session={browser.cookies['session']}"))
+        (a, a_cookie), (b, b_cookie) = servers
+        small_runs, large_runs = [], []
+        for _ in range(cfg["rounds"]):
+            small_runs.append(wrk(a.url + "/index", 1, cfg["seconds"], a_cookie))
+            large_runs.append(wrk(b.url + "/index", 1, cfg["seconds"], b_cookie))
+    ratios = [b["p50_ms"] / a["p50_ms"] for a, b in zip(small_runs, large_runs, strict=True)]
+    return {
+        "small_posts": small,
+        "large_posts": large,
+        "small_p50_ms": statistics.median(r["p50_ms"] for r in small_runs),
+        "large_p50_ms": statistics.median(r["p50_ms"] for r in large_runs),
+        "ratios": [round(r, 3) for r in ratios],
+        "ratio": statistics.median(ratios),
+    }
+
+
+def check_targets(results: dict) -> list[tuple[str, str, bool]]:
+    """Each target: what it is, the figure measured, and whether it is met."""
+    checks = []
+
+    def check(what, value, met):
+        checks.append((what, value, met))
+
+    for label, db_result in results["databases"].items():
+        for page, name, target in (
+            ("index", "signed-in /index", TARGETS["index_ratio_16"]),
+            ("login", "anonymous /login", TARGETS["login_ratio_16"]),
+        ):
+            # 16 connections in a full run; quick runs check what they measured.
+            by_conns = {int(c): r for c, r in db_result[page].items()}
+            conns = 16 if 16 in by_conns else max(by_conns)
+            ratio = by_conns[conns]["ratio"]
+            check(f"{label}: {name} at {conns} connections >= {target} of bare Flask",
+                  f"{ratio:.2f}", ratio >= target)  # fmt: skip
+        for kind, result in db_result["sign_in"].items():
+            fetches, app_ms = result["warm_fetches"], result["warm_app_ms"]
+            check(f"{label}: warm sign-in by {kind}: at most {TARGETS['warm_fetches']} "
+                  "outgoing request", str(fetches), fetches <= TARGETS["warm_fetches"])  # fmt: skip
+            check(f"{label}: warm sign-in by {kind}: app's own time under "
+                  f"{TARGETS['sign_in_app_ms']:.0f} ms", f"{app_ms:.1f} ms",
+                  app_ms < TARGETS["sign_in_app_ms"])  # fmt: skip
+        rss = db_result["worker_rss_mb"]
+        check(f"{label}: gunicorn worker resident size under {TARGETS['worker_rss_mb']:.0f} MB",
+              f"{rss:.0f} MB", rss < TARGETS["worker_rss_mb"])  # fmt: skip
+    for label, growth in results["growth"].items():
+        check(f"{label}: /index with {growth['large_posts']:,} posts at most "
+              f"{TARGETS['growth_ratio']}x the latency with {growth['small_posts']:,}",
+              f"{growth['ratio']:.2f}x", growth["ratio"] <= TARGETS["growth_ratio"])  # fmt: skip
+    return checks
+
+
+def print_report(results: dict, checks) -> None:
+    rounds = results["config"]["rounds"]
+    print(f"\nmicroblog benchmark, {results['mode']} mode, {results['when']}")
+    for label, db_result in results["databases"].items():
+        for page, name in (("index", "signed-in /index"), ("login", "anonymous /login")):
+            print(f"\n{label}: {name} against bare Flask (medians of {rounds} alternating rounds)")
+            print("conns  app req/s  bare req/s  ratio   app p50   app p99  bare p50  bare p99"
+                  "  ratio by round")  # fmt: skip
+            for conns, r in db_result[page].items():
+                latencies = "".join(
+                    f" {r[key]:>7.2f}ms"
+                    for key in ("app_p50_ms", "app_p99_ms", "bare_p50_ms", "bare_p99_ms")
+                )
+                print(f"{conns:>5} {r['app_rps']:>10.0f} {r['bare_rps']:>11.0f} {r['ratio']:>6.2f}"
+                      f"{latencies}  {r['ratios']}")  # fmt: skip
+        print(f"\n{label}: sign-in, POST /login to the signed-in page: the app's own time and "
+              "its outgoing requests")  # fmt: skip
+        for kind, r in db_result["sign_in"].items():
+            print(f"  {kind:<14} cold: {r['cold_fetches']} requests, {r['cold_app_ms']:.1f} ms;"
+                  f" warm: {r['warm_fetches']} requests, {r['warm_app_ms']:.1f} ms")  # fmt: skip
+        print(f"  largest gunicorn worker after the load: {db_result['worker_rss_mb']:.0f} MB")
+    for label, g in results["growth"].items():
+        print(f"\n{label}: /index p50 {g['small_p50_ms']:.2f} ms with {g['small_posts']:,} posts,"
+              f" {g['large_p50_ms']:.2f} ms with {g['large_posts']:,}"
+              f" ({g['ratio']:.2f}x; by round {g['ratios']})")  # fmt: skip
+    print("\nTargets:")
+    for what, value, met in checks:
+        print(f"  [{'met' if met else 'NOT MET'}] {what}: {value}")
+
+
+def chart(results: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    labels = list(results["databases"])
+    fig, axes = plt.subplots(1, len(labels), figsize=(6 * len(labels), 4), squeeze=False)
+    for ax, label in zip(axes[0], labels, strict=True):
+        db_result = results["databases"][label]
+        conns = list(db_result["index"])
+        width = 0.25
+        xs = range(len(conns))
+        ax.bar([x - width for x in xs], [db_result["index"][c]["app_rps"] for c in conns],
+               width, label="signed-in /index")  # fmt: skip
+        ax.bar(list(xs), [db_result["login"][c]["app_rps"] for c in conns], width,
+               label="anonymous /login")  # fmt: skip
+        ax.bar([x + width for x in xs], [db_result["index"][c]["bare_rps"] for c in conns],
+               width, label="bare Flask")  # fmt: skip
+        ax.set_xticks(list(xs), [f"{c} conn" for c in conns])
+        ax.set_ylabel("requests per second")
+        ax.set_title(f"microblog on {label} vs bare Flask (gunicorn)")
+        ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="a few seconds, tiny numbers")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "performance")
+    parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        print("wrk is not installed; it is the load generator: sudo apt-get install wrk",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    cfg = QUICK if args.quick else FULL
+    args.out.mkdir(parents=True, exist_ok=True)
+    results = {
+        "mode": "quick" if args.quick else "full",
+        "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": f"{os.cpu_count()} cores",
+        "config": cfg,
+        "targets": TARGETS,
+        "databases": {},
+        "growth": {},
+    }
+    with ExitStack() as stack:
+        work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="microblog-bench-")))
+        provider = subprocess.Popen([sys.executable, str(ROOT / "bench" / "provider.py")],
+                                    stdout=subprocess.PIPE, text=True)  # fmt: skip
+        stack.callback(provider.wait, 10)
+        stack.callback(provider.terminate)
+        provider_url = provider.stdout.readline().strip()
+
+        def sqlite_url(name):
+            return f"sqlite:///{work / (name + '.db')}"
+
+        backends = [("SQLite", sqlite_url)]
+        if not args.no_postgres and postgres_bin() is not None:
+            pg = PostgresServer().init()
+            stack.callback(pg.destroy)
+            backends.append(("PostgreSQL", pg.create_database))
+        elif not args.no_postgres:
+            print("PostgreSQL is not installed, so only SQLite is measured: "
+                  "sudo apt-get install postgresql", file=sys.stderr)  # fmt: skip
+        for label, make_url in backends:
+            results["databases"][label] = run_database(
+                label, make_url("bench"), cfg, provider_url, work
+            )
+            results["growth"][label] = run_growth(label, make_url, cfg, provider_url, work)
+    checks = check_targets(results)
+    results["checks"] = [{"target": w, "value": v, "met": m} for w, v, m in checks]
+    print_report(results, checks)
+    (args.out / "bench.json").write_text(json.dumps(results, indent=2) + "\n")
+    chart(results, args.out / "bench.png")
+    print(f"\nWrote {args.out / 'bench.json'} and {args.out / 'bench.png'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,40 @@
+"""The benchmark's quick mode, so that it cannot silently break.
+
+It checks that the benchmark runs and reports; the figures themselves, and
+whether the targets are met, are the benchmark's business, not a test's.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_the_quick_benchmark_runs_and_reports_every_target(tmp_path):
+    if shutil.which("wrk") is None:
+        message = "wrk is not installed, so the benchmark cannot run: sudo apt-get install wrk"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    run = subprocess.run(
+        [sys.executable, "bench/run.py", "--quick", "--no-postgres", "--out", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    results = json.loads((tmp_path / "bench.json").read_text())
+    assert (tmp_path / "bench.png").stat().st_size > 10_000
+    sqlite = results["databases"]["SQLite"]
+    assert sqlite["index"]["4"]["app_rps"] > 0 and sqlite["login"]["4"]["bare_rps"] > 0
+    assert set(sqlite["sign_in"]) == {"identity URL", "OP identifier"}
+    assert results["growth"]["SQLite"]["ratio"] > 0
+    assert len(results["checks"]) == 8
+    assert run.stdout.count("[met]") + run.stdout.count("[NOT MET]") == 8
