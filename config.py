@@ -41,6 +41,9 @@ class Config:
     # verification): whole seconds per fetch, and bytes per answer.
     OPENID_FETCH_TIMEOUT = 5.0
     OPENID_FETCH_MAX_BYTES = 1024 * 1024
+    # Keep what discovery found for this many seconds (0: never), so a warm
+    # sign-in asks the provider's site nothing but what it must.
+    OPENID_DISCOVERY_CACHE_SECONDS = 300
     # The seed's rule: refuse providers that send no email. Off, because
     # most OpenID 2.0 providers still running (Steam, for one) send none.
     OPENID_REQUIRE_EMAIL = False

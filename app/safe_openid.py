@@ -14,13 +14,16 @@
   the server unpickle a forged cookie.
 """
 
+import copy
+import threading
+import time
 from functools import wraps
 from urllib.parse import quote, urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_openid import OpenID, OpenIDResponse, SessionWrapper
 from openid.consumer.consumer import CANCEL, FAILURE, SETUP_NEEDED, SUCCESS, Consumer
-from openid.consumer.discover import DiscoveryFailure, OpenIDServiceEndpoint
+from openid.consumer.discover import DiscoveryFailure, OpenIDServiceEndpoint, discover
 from openid.yadis.manager import YadisServiceManager
 
 from .fetcher import FetchError
@@ -125,6 +128,41 @@ class JSONSessionWrapper(SessionWrapper):
         session[self.name_mapping.get(name, name)] = data
 
 
+class DiscoveryCache:
+    """Recent discovery results by URL, for OPENID_DISCOVERY_CACHE_SECONDS.
+
+    python3-openid discovers the identifier when a sign-in starts and, after
+    an identifier-select sign-in, the claimed identifier again at the end: a
+    fetch each time. Discovery results are public and change rarely, so a
+    short cache saves the round trips. Only successes are kept; each caller
+    gets its own copy, since python3-openid keeps the endpoints it is given.
+    """
+
+    MAX_ENTRIES = 1000
+
+    def __init__(self):
+        self._entries: dict[str, tuple[float, tuple]] = {}
+        self._lock = threading.Lock()
+
+    def discover(self, url: str):
+        seconds = current_app.config["OPENID_DISCOVERY_CACHE_SECONDS"]
+        if seconds <= 0:
+            return discover(url)
+        now = time.monotonic()
+        with self._lock:
+            entry = self._entries.get(url)
+        if entry is not None and entry[0] > now:
+            return copy.deepcopy(entry[1])
+        result = discover(url)  # raises DiscoveryFailure: nothing is kept
+        if result[1]:
+            with self._lock:
+                if len(self._entries) >= self.MAX_ENTRIES:
+                    self._entries = {k: v for k, v in self._entries.items() if v[0] > now}
+                if len(self._entries) < self.MAX_ENTRIES:
+                    self._entries[url] = (now + seconds, copy.deepcopy(result))
+        return result
+
+
 def _failure_message(exc: BaseException, identity_url: str) -> str:
     """Turn a discovery failure into a sentence, using the fetcher's reason."""
     seen = exc
@@ -171,9 +209,16 @@ class SafeOpenID(OpenID):
         """The login URL with ``next``: the return URL the provider sends back to."""
         return site_root() + request.path.lstrip("/") + "?next=" + quote(self.get_next_url())
 
+    def init_app(self, app):
+        super().init_app(app)
+        app.extensions["openid_discovery_cache"] = DiscoveryCache()
+
     def consumer(self) -> Consumer:
         consumer = Consumer(JSONSessionWrapper(self), self.store_factory())
         consumer.setAssociationPreference(ASSOCIATION_PREFERENCE)
+        # Discovery when a sign-in starts, and again when it completes.
+        cached = current_app.extensions["openid_discovery_cache"].discover
+        consumer._discover = consumer.consumer._discover = cached
         return consumer
 
     def try_login(self, identity_url, ask_for=None, ask_for_optional=None, extensions=None):

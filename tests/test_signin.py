@@ -191,20 +191,55 @@ def test_identifier_select_at_another_provider_signs_in_the_chosen_identity(
     assert [u.openid for u in users()] == [f"{provider.url}/id/chosen"]
 
 
-def test_server_timing_tells_the_apps_time_and_its_outgoing_requests(
-    monkeypatch, database_url, tmp_path, provider
-):
+@pytest.fixture
+def timed(monkeypatch, database_url, tmp_path):
+    """A live app that sends Server-Timing: its time and outgoing requests."""
     monkeypatch.setenv("FLASK_SERVER_TIMING", "true")
     monkeypatch.setenv("FLASK_SQLALCHEMY_DATABASE_URI", database_url)
     monkeypatch.setenv("FLASK_OPENID_FS_STORE_PATH", str(tmp_path / "timed"))
-    timed = create_app(TestingConfig)
-    with timed.app_context():
+    app = create_app(TestingConfig)
+    with app.app_context():
         db.create_all()
-    with LiveServer(timed) as server:
-        browser = Browser(server.url)
-        start = browser.start_sign_in(provider.identity("alice"), allow_redirects=False)
-        timing = dict(part.split(";", 1) for part in start.headers["Server-Timing"].split(", "))
-        assert timing["fetch"].endswith('desc="2"')  # discovery and association
-    with timed.app_context():
+    with LiveServer(app) as server:
+        server.app = app
+        yield server
+    with app.app_context():
         db.drop_all()
         db.engine.dispose()
+
+
+def outgoing_requests(browser, identity) -> list[int]:
+    """Sign in, following redirects by hand; the app's outgoing requests per response."""
+    counts = []
+    response = browser.start_sign_in(identity, allow_redirects=False)
+    while True:
+        if response.url.startswith(browser.base_url):
+            timing = response.headers["Server-Timing"]
+            counts.append(int(timing.rsplit('desc="', 1)[1].rstrip('"')))
+        if not response.is_redirect:
+            break
+        response = browser.session.get(
+            requests.compat.urljoin(response.url, response.headers["Location"]),
+            allow_redirects=False,
+        )
+    assert "Hi, " in response.text
+    return counts
+
+
+def test_server_timing_counts_the_outgoing_requests_of_a_sign_in(timed, provider):
+    # Starting: discovery and an association; completing: nothing more.
+    assert outgoing_requests(Browser(timed.url), provider.identity("alice"))[:2] == [2, 0]
+
+
+@pytest.mark.parametrize("kind", ["identity URL", "OP identifier"])
+def test_a_warm_sign_in_makes_at_most_one_outgoing_request(timed, provider, kind):
+    identity = provider.identity("alice") if kind == "identity URL" else provider.op_identifier
+    outgoing_requests(Browser(timed.url), identity)  # cold
+    assert sum(outgoing_requests(Browser(timed.url), identity)) <= 1
+
+
+def test_without_the_discovery_cache_identifier_select_discovers_twice(timed, provider):
+    timed.app.config["OPENID_DISCOVERY_CACHE_SECONDS"] = 0
+    outgoing_requests(Browser(timed.url), provider.op_identifier)  # cold
+    # The OP identifier when starting, the chosen claimed identifier at the end.
+    assert sum(outgoing_requests(Browser(timed.url), provider.op_identifier)) == 2
