@@ -366,6 +366,40 @@ def print_report(results: dict, checks) -> None:
         print(f"  [{'met' if met else 'NOT MET'}] {what}: {value}")
 
 
+def markdown(results: dict) -> str:
+    """The report as Markdown tables, for the README's Performance section."""
+    lines = [f"{results['mode'].capitalize()} run, {results['when']}, {results['machine']}; "
+             f"medians of {results['config']['rounds']} alternating rounds "
+             f"of {results['config']['seconds']} s.", ""]  # fmt: skip
+    for label, db_result in results["databases"].items():
+        header = "| connections | signed-in /index | anonymous /login | bare Flask | "
+        header += "/index ÷ bare | /login ÷ bare |"
+        lines += [f"**{label}** (requests per second; p50 / p99 latency)", "", header,
+                  "| --- | --- | --- | --- | --- | --- |"]  # fmt: skip
+        for conns, index in db_result["index"].items():
+            login = db_result["login"][conns]
+            lines.append(
+                f"| {conns} | {index['app_rps']:.0f} ({index['app_p50_ms']:.1f} / "
+                f"{index['app_p99_ms']:.1f} ms) | {login['app_rps']:.0f} ({login['app_p50_ms']:.1f}"
+                f" / {login['app_p99_ms']:.1f} ms) | {index['bare_rps']:.0f} | "
+                f"{index['ratio']:.2f} | {login['ratio']:.2f} |"
+            )
+        lines += ["", "| sign-in | cold: outgoing requests, app time | warm: outgoing requests,"
+                  " app time |", "| --- | --- | --- |"]  # fmt: skip
+        for kind, r in db_result["sign_in"].items():
+            lines.append(f"| {kind} | {r['cold_fetches']}, {r['cold_app_ms']:.1f} ms | "
+                         f"{r['warm_fetches']}, {r['warm_app_ms']:.1f} ms |")  # fmt: skip
+        growth = results["growth"][label]
+        lines += ["", f"/index p50: {growth['small_p50_ms']:.2f} ms with "
+                  f"{growth['small_posts']:,} posts, {growth['large_p50_ms']:.2f} ms with "
+                  f"{growth['large_posts']:,} ({growth['ratio']:.2f}x). Largest gunicorn worker "
+                  f"after the load: {db_result['worker_rss_mb']:.0f} MB.", ""]  # fmt: skip
+    lines += ["Targets:", ""]
+    lines += [f"- {'met' if c['met'] else '**not met**'}: {c['target']}: {c['value']}"
+              for c in results["checks"]]  # fmt: skip
+    return "\n".join(lines) + "\n"
+
+
 def chart(results: dict, path: Path) -> None:
     import matplotlib
 
@@ -443,8 +477,9 @@ def main() -> int:
     results["checks"] = [{"target": w, "value": v, "met": m} for w, v, m in checks]
     print_report(results, checks)
     (args.out / "bench.json").write_text(json.dumps(results, indent=2) + "\n")
+    (args.out / "bench.md").write_text(markdown(results))
     chart(results, args.out / "bench.png")
-    print(f"\nWrote {args.out / 'bench.json'} and {args.out / 'bench.png'}")
+    print(f"\nWrote bench.json, bench.md and bench.png in {args.out}")
     return 0
 
 

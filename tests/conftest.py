@@ -1,5 +1,3 @@
-import os
-
 import pytest
 from flask_login import FlaskLoginClient
 
@@ -7,7 +5,7 @@ from app import create_app, db
 from app.models import User
 from config import TestingConfig
 
-from .helpers import BACKENDS, PUBLIC_HOST, STRONG_KEY, Browser, LiveServer
+from .helpers import BACKENDS, PUBLIC_HOST, STRONG_KEY, Browser, LiveServer, missing
 from .openid_provider import TestProvider
 from .postgres import PostgresServer, postgres_bin
 
@@ -24,10 +22,7 @@ def pytest_generate_tests(metafunc):
 def postgres():
     """One PostgreSQL server for the whole run; skipped (outside CI) if absent."""
     if postgres_bin() is None:
-        message = "PostgreSQL is not installed: sudo apt-get install postgresql"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
+        missing("PostgreSQL", "sudo apt-get install postgresql")
     server = PostgresServer().init()
     yield server
     server.destroy()

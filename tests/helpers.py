@@ -1,9 +1,12 @@
 """A live server in a thread, and a small browser made of requests and html.parser."""
 
+import os
+import re
 import threading
 from html.parser import HTMLParser
 from urllib.parse import urljoin
 
+import pytest
 import requests
 from werkzeug.serving import make_server
 
@@ -150,3 +153,16 @@ class Browser:
 def dev_identifier(browser: Browser) -> str:
     """The built-in provider's OP identifier on the app under test."""
     return browser.url("/dev/openid/")
+
+
+def csrf_token(response) -> str:
+    """The CSRF token in a page's form, as a browser would send it back."""
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', response.text).group(1)
+
+
+def missing(what: str, how: str):
+    """A tool the tests need is not installed: skip, but under CI=true fail."""
+    message = f"{what} is not installed, so these tests cannot run: {how}"
+    if os.environ.get("CI") == "true":
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)

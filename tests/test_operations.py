@@ -1,8 +1,6 @@
 """Running the site: health checks, a database outage, reverse proxies."""
 
 import gc
-import os
-import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -14,11 +12,8 @@ from app.cli import init_db
 from app.models import Post, User
 from config import TestingConfig
 
+from .helpers import csrf_token, missing
 from .postgres import PostgresServer, postgres_bin
-
-
-def csrf_token(response) -> str:
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', response.text).group(1)
 
 
 def test_healthz_answers_200_when_the_database_answers(client):
@@ -31,9 +26,7 @@ def test_healthz_answers_200_when_the_database_answers(client):
 def own_postgres():
     """A PostgreSQL server of this test's own, to stop and start."""
     if postgres_bin() is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("PostgreSQL is not installed: sudo apt-get install postgresql")
-        pytest.skip("PostgreSQL is not installed: sudo apt-get install postgresql")
+        missing("PostgreSQL", "sudo apt-get install postgresql")
     server = PostgresServer().init()
     yield server
     server.destroy()

@@ -9,9 +9,7 @@ from app import db
 from app.main.views import timeago
 from app.models import Post
 
-
-def csrf_token(response) -> str:
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', response.text).group(1)
+from .helpers import csrf_token
 
 
 def add_posts(app, user, count):

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from ..helpers import missing
+
 ROOT = Path(__file__).resolve().parents[2]
 AXE_SCRIPT = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", ROOT / "docs" / "screenshots"))
@@ -32,13 +34,6 @@ def chromium_path() -> str | None:
     return shutil.which("chromium") or (
         "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
     )
-
-
-def missing(what: str, how: str):
-    message = f"{what} is not installed, so the browser tests cannot run: {how}"
-    if os.environ.get("CI") == "true":
-        pytest.fail(message, pytrace=False)
-    pytest.skip(message)
 
 
 @pytest.fixture(scope="session")

@@ -12,6 +12,8 @@ from app.auth.accounts import clean_nickname, nickname_from
 from app.fetcher import FetchError
 from app.models import Post
 
+from ..helpers import csrf_token
+
 NASTY = [
     "\x00",
     "nul\x00in the middle",
@@ -31,10 +33,6 @@ anything = st.one_of(st.text(max_size=300), st.sampled_from(NASTY))
 fuzz = settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-
-
-def csrf_token(response) -> str:
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', response.text).group(1)
 
 
 @pytest.fixture

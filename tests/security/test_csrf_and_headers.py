@@ -8,7 +8,7 @@ from app import create_app, db
 from app.models import Post
 from config import ProductionConfig
 
-from ..helpers import dev_identifier
+from ..helpers import csrf_token, dev_identifier
 
 # A missing token, one that is not a token, and one that looks like a token.
 BAD_TOKENS = [None, "forged", "IjEyMyI.aaaaaa.bbbbbbbbbbbbbbbbbbbbbbbbbbb"]
@@ -41,8 +41,7 @@ def test_logout_without_a_valid_csrf_token_is_refused(user_client, token):
 
 
 def test_a_token_from_another_session_is_refused(app, client, user_client):
-    other = client.get("/login").text.split('name="csrf_token" type="hidden" value="')[1]
-    token = other.split('"')[0]
+    token = csrf_token(client.get("/login"))
     assert user_client.post("/logout", data={"csrf_token": token}).status_code == 400
 
 

@@ -7,13 +7,13 @@ import pytest
 from app import ConfigError, create_app
 from config import ProductionConfig
 
-from ..helpers import STRONG_KEY
+from ..helpers import STRONG_KEY, csrf_token
 
 
 def provider_request(client, identity, **headers):
     """Start a sign-in; return the OpenID request the provider would receive."""
     page = client.get("/login", headers=headers)
-    token = page.text.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    token = csrf_token(page)
     response = client.post(
         "/login", data={"openid": identity, "csrf_token": token}, headers=headers
     )

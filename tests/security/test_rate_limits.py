@@ -1,10 +1,6 @@
 """Abuse by volume: starting sign-ins and posting are limited per client."""
 
-import re
-
-
-def csrf_token(response) -> str:
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', response.text).group(1)
+from ..helpers import csrf_token
 
 
 def test_starting_sign_ins_is_limited_per_client_address(app, client):

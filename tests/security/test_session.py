@@ -10,7 +10,7 @@ import pytest
 from app import db
 from app.models import User
 
-from ..helpers import dev_identifier
+from ..helpers import csrf_token, dev_identifier
 
 
 def test_signing_in_starts_a_fresh_session(app, browser):
@@ -57,7 +57,7 @@ def signed_session(app, data) -> str:
 
 def test_sign_in_state_in_the_session_is_json_not_a_pickle(app, client, provider):
     page = client.get("/login")
-    token = page.text.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    token = csrf_token(page)
     client.post("/login", data={"openid": provider.identity("alice"), "csrf_token": token})
     data = session_data(app, client)
     assert data["lt"]["endpoint"]["claimed_id"] == provider.identity("alice")
