@@ -59,7 +59,9 @@ def openid_cleanup_command():
     """
     from . import oid
 
-    nonces, associations = oid.make_store().cleanup()
+    store = oid.make_store()
+    # Not store.cleanup(): FileOpenIDStore's returns nothing.
+    nonces, associations = store.cleanupNonces(), store.cleanupAssociations()
     click.echo(f"Removed {nonces} expired nonces and {associations} expired associations.")
 
 

@@ -179,7 +179,8 @@ def site_root() -> str:
 
     From ``SERVER_NAME`` and ``PREFERRED_URL_SCHEME`` when set, never from a
     Host header a client can forge; else from the request, whose host
-    ``TRUSTED_HOSTS`` then vouches for (production requires one of the two).
+    ``TRUSTED_HOSTS`` or the reverse proxy (``PROXY_HOPS``) then vouches for.
+    Production refuses to start with none of the three.
     """
     server_name = current_app.config.get("SERVER_NAME")
     if not server_name:

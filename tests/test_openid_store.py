@@ -125,3 +125,10 @@ def test_sign_in_works_with_the_database_store(app, browser, provider, users):
     assert "Hi, alice!" in page.text
     with app.app_context():
         assert DatabaseOpenIDStore().getAssociation(f"{provider.url}/endpoint") is not None
+
+
+def test_the_cleanup_command_works_on_the_file_store_too(app, runner):
+    app.config["OPENID_STORE"] = "file"
+    result = runner.invoke(args=["openid-cleanup"])
+    assert result.exit_code == 0
+    assert "Removed 0 expired nonces and 0 expired associations." in result.output
