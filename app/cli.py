@@ -53,16 +53,21 @@ def set_active_command(nickname, state):
 @click.command("openid-cleanup")
 @with_appcontext
 def openid_cleanup_command():
-    """Delete expired OpenID associations and nonces from the configured store.
+    """Delete expired OpenID associations, nonces and discovery results.
 
     The database store also does this by itself every few minutes.
     """
     from . import oid
+    from .openid_store import discovery_store
 
     store = oid.make_store()
     # Not store.cleanup(): FileOpenIDStore's returns nothing.
     nonces, associations = store.cleanupNonces(), store.cleanupAssociations()
-    click.echo(f"Removed {nonces} expired nonces and {associations} expired associations.")
+    discoveries = discovery_store().cleanupDiscoveries()
+    click.echo(
+        f"Removed {nonces} expired nonces, {associations} expired associations "
+        f"and {discoveries} expired discovery results."
+    )
 
 
 def init_app(app: Flask) -> None:

@@ -7,8 +7,11 @@ store lives in the database instead. ``OPENID_STORE`` chooses: "file",
 "database", or unset for the database unless it is SQLite.
 """
 
+import os
+import tempfile
 import threading
 import time
+from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
@@ -41,6 +44,15 @@ class OpenIDNonce(db.Model):
     server_url: Mapped[str] = mapped_column(sa.String(2048), primary_key=True)
     timestamp: Mapped[int] = mapped_column(primary_key=True, index=True)
     salt: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+
+
+class OpenIDDiscovery(db.Model):
+    """Recent discovery results, shared by every process (see DiscoveryCache)."""
+
+    __tablename__ = "openid_discovery"
+    url_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    expires: Mapped[int] = mapped_column(index=True)
+    data: Mapped[str] = mapped_column(sa.Text)
 
 
 class DatabaseOpenIDStore(OpenIDStore):
@@ -123,6 +135,26 @@ class DatabaseOpenIDStore(OpenIDStore):
             result = connection.execute(table.delete().where(table.c.expires <= int(time.time())))
         return result.rowcount
 
+    def cleanupDiscoveries(self):
+        table = OpenIDDiscovery.__table__
+        with db.engine.begin() as connection:
+            result = connection.execute(table.delete().where(table.c.expires <= int(time.time())))
+        return result.rowcount
+
+    def getDiscovery(self, url_hash: str) -> str | None:
+        table = OpenIDDiscovery.__table__
+        query = sa.select(table.c.data).where(
+            table.c.url_hash == url_hash, table.c.expires > int(time.time())
+        )
+        with db.engine.connect() as connection:
+            return connection.execute(query).scalar()
+
+    def storeDiscovery(self, url_hash: str, data: str, expires: int) -> None:
+        table = OpenIDDiscovery.__table__
+        with db.engine.begin() as connection:
+            connection.execute(table.delete().where(table.c.url_hash == url_hash))
+            connection.execute(table.insert().values(url_hash=url_hash, data=data, expires=expires))
+
     def _cleanup_now_and_then(self):
         cls = type(self)
         now = time.monotonic()
@@ -131,6 +163,7 @@ class DatabaseOpenIDStore(OpenIDStore):
         try:
             cls._last_cleanup = now
             self.cleanup()
+            self.cleanupDiscoveries()
         finally:
             cls._cleanup_lock.release()
 
@@ -151,3 +184,41 @@ def make_store() -> OpenIDStore:
     if store_kind(current_app.config) == "database":
         return DatabaseOpenIDStore()
     return FileOpenIDStore(current_app.config["OPENID_FS_STORE_PATH"])
+
+
+class FileDiscoveries:
+    """Discovery results as files beside the file store, shared by the processes
+    of one machine; the database store keeps them in a table instead."""
+
+    def __init__(self, path: str):
+        self.path = Path(path)
+
+    def getDiscovery(self, url_hash: str) -> str | None:
+        try:
+            expires, data = (self.path / url_hash).read_text().split("\n", 1)
+        except (OSError, ValueError):
+            return None
+        return data if int(expires) > time.time() else None
+
+    def storeDiscovery(self, url_hash: str, data: str, expires: int) -> None:
+        self.path.mkdir(parents=True, exist_ok=True)
+        # Write then rename, so a reader never sees half a file.
+        handle, temporary = tempfile.mkstemp(dir=self.path)
+        with os.fdopen(handle, "w") as file:
+            file.write(f"{expires}\n{data}")
+        os.replace(temporary, self.path / url_hash)
+
+    def cleanupDiscoveries(self) -> int:
+        removed = 0
+        for entry in self.path.glob("*"):
+            if self.getDiscovery(entry.name) is None:
+                entry.unlink(missing_ok=True)
+                removed += 1
+        return removed
+
+
+def discovery_store():
+    """Where DiscoveryCache shares results: the same place as the OpenID store."""
+    if store_kind(current_app.config) == "database":
+        return DatabaseOpenIDStore()
+    return FileDiscoveries(os.path.join(current_app.config["OPENID_FS_STORE_PATH"], "discovery"))

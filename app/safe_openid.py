@@ -15,6 +15,8 @@
 """
 
 import copy
+import hashlib
+import json
 import threading
 import time
 from functools import wraps
@@ -134,8 +136,11 @@ class DiscoveryCache:
     python3-openid discovers the identifier when a sign-in starts and, after
     an identifier-select sign-in, the claimed identifier again at the end: a
     fetch each time. Discovery results are public and change rarely, so a
-    short cache saves the round trips. Only successes are kept; each caller
-    gets its own copy, since python3-openid keeps the endpoints it is given.
+    short cache saves the round trips. Each process keeps what it found, and
+    shares it through the OpenID store's place (a table, or files beside the
+    file store), since the start and the end of a sign-in may meet different
+    gunicorn workers or hosts. Only successes are kept; each caller gets its
+    own copy, since python3-openid keeps the endpoints it is given.
     """
 
     MAX_ENTRIES = 1000
@@ -148,19 +153,46 @@ class DiscoveryCache:
         seconds = current_app.config["OPENID_DISCOVERY_CACHE_SECONDS"]
         if seconds <= 0:
             return discover(url)
-        now = time.monotonic()
+        now = time.time()
         with self._lock:
             entry = self._entries.get(url)
         if entry is not None and entry[0] > now:
             return copy.deepcopy(entry[1])
-        result = discover(url)  # raises DiscoveryFailure: nothing is kept
-        if result[1]:
-            with self._lock:
-                if len(self._entries) >= self.MAX_ENTRIES:
-                    self._entries = {k: v for k, v in self._entries.items() if v[0] > now}
-                if len(self._entries) < self.MAX_ENTRIES:
-                    self._entries[url] = (now + seconds, copy.deepcopy(result))
+        from .openid_store import discovery_store  # it needs the db this package makes
+
+        shared = discovery_store()
+        key = hashlib.sha256(url.encode()).hexdigest()
+        if (data := shared.getDiscovery(key)) is not None:
+            expires, result = _load_discovery(data)
+        else:
+            result = discover(url)  # raises DiscoveryFailure: nothing is kept
+            if not result[1]:
+                return result
+            expires = int(now + seconds)
+            shared.storeDiscovery(key, _dump_discovery(expires, result), expires)
+        with self._lock:
+            if len(self._entries) >= self.MAX_ENTRIES:
+                self._entries = {k: v for k, v in self._entries.items() if v[0] > now}
+            if len(self._entries) < self.MAX_ENTRIES:
+                self._entries[url] = (expires, copy.deepcopy(result))
         return result
+
+
+def _dump_discovery(expires: int, result) -> str:
+    claimed_id, services = result
+    return json.dumps(
+        {
+            "expires": expires,
+            "claimed_id": claimed_id,
+            "services": [_dump_endpoint(e) for e in services],
+        }
+    )
+
+
+def _load_discovery(data: str) -> tuple[int, tuple]:
+    loaded = json.loads(data)
+    services = [_load_endpoint(e) for e in loaded["services"]]
+    return loaded["expires"], (loaded["claimed_id"], services)
 
 
 def _failure_message(exc: BaseException, identity_url: str) -> str:

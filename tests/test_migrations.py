@@ -9,7 +9,14 @@ from app.cli import init_db
 from app.models import Post, User
 
 pytestmark = pytest.mark.both_databases
-TABLES = {"alembic_version", "user", "post", "openid_association", "openid_nonce"}
+TABLES = {
+    "alembic_version",
+    "user",
+    "post",
+    "openid_association",
+    "openid_nonce",
+    "openid_discovery",
+}
 
 
 def tables() -> set[str]:

@@ -4,11 +4,13 @@ import time
 
 import pytest
 from openid.association import Association
+from openid.fetchers import HTTPFetchingError
 from openid.store import nonce
 from openid.store.filestore import FileOpenIDStore
 
 from app import db, oid
 from app.openid_store import DatabaseOpenIDStore, OpenIDNonce, store_kind
+from app.safe_openid import DiscoveryCache
 
 pytestmark = pytest.mark.both_databases
 SERVER = "https://provider.example/endpoint"
@@ -95,7 +97,7 @@ def test_the_cleanup_command_reports_what_it_removed(app, runner, store):
     store.storeAssociation(SERVER, association("gone", issued_ago=1000, lifetime=600))
     result = runner.invoke(args=["openid-cleanup"])
     assert result.exit_code == 0
-    assert "Removed 0 expired nonces and 1 expired associations." in result.output
+    assert "Removed 0 expired nonces, 1 expired associations" in result.output
 
 
 @pytest.mark.parametrize(
@@ -131,4 +133,37 @@ def test_the_cleanup_command_works_on_the_file_store_too(app, runner):
     app.config["OPENID_STORE"] = "file"
     result = runner.invoke(args=["openid-cleanup"])
     assert result.exit_code == 0
-    assert "Removed 0 expired nonces and 0 expired associations." in result.output
+    assert "Removed 0 expired nonces, 0 expired associations" in result.output
+
+
+@pytest.mark.parametrize("kind", ["file", "database"])
+def test_discovery_results_are_shared_between_processes(app, provider, kind):
+    app.config["OPENID_STORE"] = kind
+    with app.app_context():
+        first, second = DiscoveryCache(), DiscoveryCache()  # two gunicorn workers, say
+        first.discover(provider.op_identifier)
+        fetched = len(provider.hits)
+        claimed_id, [service] = second.discover(provider.op_identifier)
+        assert len(provider.hits) == fetched  # the second asked nobody
+        assert (claimed_id, service.server_url) == (
+            provider.op_identifier,
+            f"{provider.url}/endpoint",
+        )
+
+
+def test_a_discovery_that_finds_nothing_is_not_kept(app, provider):
+    with app.app_context():
+        cache = DiscoveryCache()
+        for _ in range(2):
+            assert cache.discover(f"{provider.url}/plain")[1] == []
+        with pytest.raises(HTTPFetchingError):  # Consumer.begin makes it a DiscoveryFailure
+            cache.discover("http://127.0.0.1:1/refused")
+    assert provider.hits == ["/plain", "/plain"]
+
+
+def test_expired_discovery_results_are_cleaned_up(app, store):
+    store.storeDiscovery("a" * 64, "{}", int(time.time()) - 1)
+    store.storeDiscovery("b" * 64, "{}", int(time.time()) + 600)
+    assert store.getDiscovery("a" * 64) is None
+    assert store.cleanupDiscoveries() == 1
+    assert store.getDiscovery("b" * 64) == "{}"
