@@ -151,9 +151,14 @@ class DatabaseOpenIDStore(OpenIDStore):
 
     def storeDiscovery(self, url_hash: str, data: str, expires: int) -> None:
         table = OpenIDDiscovery.__table__
-        with db.engine.begin() as connection:
-            connection.execute(table.delete().where(table.c.url_hash == url_hash))
-            connection.execute(table.insert().values(url_hash=url_hash, data=data, expires=expires))
+        try:
+            with db.engine.begin() as connection:
+                connection.execute(table.delete().where(table.c.url_hash == url_hash))
+                connection.execute(
+                    table.insert().values(url_hash=url_hash, data=data, expires=expires)
+                )
+        except IntegrityError:
+            pass  # another process stored the same discovery at the same moment
 
     def _cleanup_now_and_then(self):
         cls = type(self)

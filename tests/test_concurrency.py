@@ -1,5 +1,6 @@
 """Simultaneous first sign-ins, on SQLite and PostgreSQL."""
 
+import re
 import threading
 from datetime import UTC, datetime
 
@@ -55,6 +56,16 @@ def test_the_loser_of_a_race_for_a_nickname_gets_the_next_one(app, monkeypatch):
     with app.app_context():
         user = find_or_create_user(ALICE, "alice", None)
         assert (raced, user.nickname) == (["alice"], "alice-2")
+
+
+def test_a_nickname_that_keeps_being_taken_gets_a_random_suffix(app, monkeypatch):
+    with app.app_context():
+        insert_user("alice", "https://elsewhere.example/alice")
+        # As if every other racer always took the next free nickname first.
+        monkeypatch.setattr(accounts, "unique_nickname", lambda base: "alice")
+        user = find_or_create_user(ALICE, "alice", None)
+        assert user.openid == ALICE
+        assert re.fullmatch(r"alice-\d{1,6}", user.nickname)
 
 
 def sign_in_all_at_once(base_urls, identities) -> list:

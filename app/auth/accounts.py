@@ -1,6 +1,7 @@
 """Finding and creating the account behind a verified OpenID."""
 
 import re
+import secrets
 import unicodedata
 from urllib.parse import urlsplit
 
@@ -65,19 +66,27 @@ def unique_nickname(base: str) -> str:
     return f"{stem}-{suffix}"
 
 
+def random_nickname(base: str) -> str:
+    """``base`` with a random suffix, for when the next free one keeps being taken."""
+    return f"{base[: NICKNAME_MAX_LENGTH - 8]}-{secrets.randbelow(10**6)}"
+
+
 def find_or_create_user(identity_url: str, nickname: str | None, email: str | None) -> User:
     """Return the account for a verified claimed identifier, creating it once.
 
-    Two first sign-ins of one identity at once, or two new people wanting one
+    Two first sign-ins of one identity at once, or new people wanting one
     nickname, race on the unique constraints: the loser rolls back and either
-    takes the winner's account or tries the next free nickname.
+    takes the winner's account or tries again. Many people racing for one
+    nickname all compute the same next suffix, so after a few tries the
+    suffix is random instead.
     """
     base = nickname_from(nickname, email, identity_url)
-    for _ in range(5):
+    for attempt in range(10):
         user = db.session.scalar(sa.select(User).where(User.openid == identity_url))
         if user is not None:
             return user
-        user = User(openid=identity_url, nickname=unique_nickname(base), email=email)
+        name = unique_nickname(base) if attempt < 3 else random_nickname(base)
+        user = User(openid=identity_url, nickname=name, email=email)
         db.session.add(user)
         try:
             db.session.commit()
