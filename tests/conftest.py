@@ -18,14 +18,25 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("db_backend", BACKENDS, indirect=True)
 
 
-@pytest.fixture(scope="session")
-def postgres():
-    """One PostgreSQL server for the whole run; skipped (outside CI) if absent."""
+def running_postgres():
+    """Start a PostgreSQL server, yield it, destroy it; skip (outside CI) if absent."""
     if postgres_bin() is None:
         missing("PostgreSQL", "sudo apt-get install postgresql")
     server = PostgresServer().init()
     yield server
     server.destroy()
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """One PostgreSQL server for the whole run."""
+    yield from running_postgres()
+
+
+@pytest.fixture
+def own_postgres():
+    """A PostgreSQL server of the test's own, to stop and start."""
+    yield from running_postgres()
 
 
 @pytest.fixture

@@ -12,24 +12,13 @@ from app.cli import init_db
 from app.models import Post, User
 from config import TestingConfig
 
-from .helpers import csrf_token, missing
-from .postgres import PostgresServer, postgres_bin
+from .helpers import csrf_token
 
 
 def test_healthz_answers_200_when_the_database_answers(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json == {"status": "ok"}
-
-
-@pytest.fixture
-def own_postgres():
-    """A PostgreSQL server of this test's own, to stop and start."""
-    if postgres_bin() is None:
-        missing("PostgreSQL", "sudo apt-get install postgresql")
-    server = PostgresServer().init()
-    yield server
-    server.destroy()
 
 
 # The pool's connections die with the server; psycopg warns when such a
