@@ -115,7 +115,7 @@ class SafeFetcher(fetchers.Urllib2Fetcher):
         for _ in range(MAX_REDIRECTS + 1):
             started = time.perf_counter()
             try:
-                status, reason, response_headers, data = self._fetch_once(
+                status, response_headers, data = self._fetch_once(
                     url, method, body, headers, deadline, max_bytes, allow_private
                 )
             finally:
@@ -171,7 +171,6 @@ class SafeFetcher(fetchers.Urllib2Fetcher):
                     _remaining(deadline, host)
             return (
                 response.status,
-                response.reason,
                 {k.lower(): v for k, v in response.getheaders()},
                 b"".join(chunks),
             )
