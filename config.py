@@ -68,13 +68,13 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
 
-    # Rate limits (Flask-Limiter strings) per client address: starting a
-    # sign-in, and writing posts. RATELIMIT_STORAGE_URI names a shared store
-    # (e.g. redis://host:6379) when several processes serve the site.
+    # Rate limits ("10 per minute; 100 per hour", the `limits` library's
+    # syntax): starting a sign-in, per client address; writing posts, per
+    # account. RATELIMIT_STORAGE_URI names a shared store (e.g.
+    # redis://host:6379) when several processes serve the site.
     SIGNIN_RATE_LIMIT = "10 per minute; 100 per hour"
     POST_RATE_LIMIT = "10 per minute; 500 per day"
     RATELIMIT_STORAGE_URI = "memory://"
-    RATELIMIT_HEADERS_ENABLED = True
 
     # Send a Server-Timing header: the app's own time per request, and the
     # time and number of outgoing requests it waited on (the benchmark uses it).

@@ -5,8 +5,6 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import Flask, g
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -17,6 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from config import ProductionConfig, config
 
 from .fetcher import install_fetcher
+from .ratelimit import RateLimit
 from .safe_openid import SafeOpenID
 
 
@@ -38,9 +37,8 @@ login = LoginManager()
 # Batch mode lets migrations alter tables on SQLite too.
 migrate = Migrate(render_as_batch=True)
 csrf = CSRFProtect()
-# Limits per client address, set on the views that need them; the storage is
-# RATELIMIT_STORAGE_URI (in memory by default, shared storage for several hosts).
-limiter = Limiter(key_func=get_remote_address)
+# Limits on starting sign-ins and on posting, counted by the views that act.
+ratelimit = RateLimit()
 # Flask-OpenID, with the redirect after sign-in kept on this site and every
 # failure turned into a message (see safe_openid.py).
 oid = SafeOpenID()
@@ -81,7 +79,7 @@ def create_app(config_class=ProductionConfig):
             "or, behind a reverse proxy, FLASK_PROXY_HOPS"
         )
 
-    for ext in (db, login, csrf, limiter, oid):
+    for ext in (db, login, csrf, ratelimit, oid):
         ext.init_app(app)
     # The migrations folder sits beside app/, whatever the working folder.
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))

@@ -157,7 +157,7 @@ def dev_identifier(browser: Browser) -> str:
 
 def csrf_token(response) -> str:
     """The CSRF token in a page's form, as a browser would send it back."""
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', response.text).group(1)
+    return re.search(r'name="csrf_token" value="([^"]+)"', response.text).group(1)
 
 
 def missing(what: str, how: str):

@@ -64,7 +64,7 @@ def test_post_shows_author_and_relative_time_with_the_absolute_time_in_a_tooltip
     add_posts(app, user, 1)
     text = user_client.get("/index").text
     assert '<span class="post-author">alice</span>' in text
-    assert 'title="2026-01-01 00:00 UTC"' in text
+    assert '<time datetime="2026-01-01T00:00Z" title="2026-01-01 00:00 UTC">' in text
 
 
 def test_writing_a_post_puts_it_at_the_top(app, user, user_client):

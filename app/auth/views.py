@@ -10,7 +10,7 @@ from flask import (
 )
 from flask_login import current_user, login_user, logout_user
 
-from .. import csrf, limiter, oid
+from .. import csrf, oid, ratelimit
 from ..forms import EmptyForm
 from .accounts import clean_email, find_or_create_user
 from .forms import LoginForm
@@ -30,18 +30,16 @@ def providers() -> list[dict]:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(
-    lambda: current_app.config["SIGNIN_RATE_LIMIT"],
-    methods=["POST"],
-    # Only starting a sign-in costs: a provider's answer posted back does not.
-    exempt_when=lambda: request.args.get("openid_complete") == "yes",
-)
 @oid.loginhandler
 def login():
     """Show the sign-in form; on submit, send the visitor to their provider."""
     if current_user.is_authenticated:
         return redirect(oid.get_next_url())
     form = LoginForm()
+    if form.is_submitted():
+        # Starting a sign-in costs (a provider is asked); a provider's answer
+        # posted back is handled by oid.loginhandler and never reaches here.
+        ratelimit.hit(current_app.config["SIGNIN_RATE_LIMIT"], f"signin:{request.remote_addr}")
     if form.validate_on_submit():
         session["remember_me"] = form.remember_me.data
         session["openid_identifier"] = form.openid.data

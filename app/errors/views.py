@@ -19,10 +19,12 @@ MESSAGES = {
 }
 
 
-def render_error(code: int, name: str, message: str):
-    return render_template(
-        "errors/error.html", title=name, code=code, name=name, message=message
-    ), code
+def render_error(code: int, name: str, message: str, headers=()):
+    return (
+        render_template("errors/error.html", title=name, code=code, name=name, message=message),
+        code,
+        headers,
+    )
 
 
 @bp.app_errorhandler(CSRFError)
@@ -49,7 +51,11 @@ def untrusted_host(error):
 def http_error(error):
     if error.code is None or error.code < 400:
         return error
-    return render_error(error.code, error.name, MESSAGES.get(error.code, error.description))
+    # Keep what the error says in headers: Retry-After (429), Allow (405).
+    headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
+    return render_error(
+        error.code, error.name, MESSAGES.get(error.code, error.description), headers
+    )
 
 
 @bp.app_errorhandler(InternalServerError)

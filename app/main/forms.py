@@ -17,7 +17,7 @@ class PostForm(FlaskForm):
                 message=f"A post can be at most {POST_MAX_LENGTH} characters.",
             ),
         ],
-        render_kw={"maxlength": POST_MAX_LENGTH, "rows": 3},
+        render_kw={"rows": 3},
     )
     submit = SubmitField("Post")
 

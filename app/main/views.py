@@ -3,11 +3,11 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import joinedload
 
-from .. import db, limiter
-from ..models import Post
+from .. import db, ratelimit
+from ..models import Post, User
 from .forms import PostForm
 
 bp = Blueprint("main", __name__)
@@ -17,34 +17,34 @@ bp = Blueprint("main", __name__)
 MAX_PAGE = 100_000
 
 
-def newest_posts(page: int, per_page: int) -> tuple[list[Post], bool]:
-    """Return one page of posts, newest first, and whether an older page exists.
+def newest_posts(page: int, per_page: int) -> tuple[list[sa.Row], bool]:
+    """Return one page of posts (body, timestamp, nickname), newest first, and
+    whether an older page exists.
 
-    One row more than a page tells whether there is a next page, without a
+    Plain rows rather than Post objects: a page only shows them, and rows
+    skip the ORM's object bookkeeping, a large share of the page's cost. One
+    row more than a page tells whether there is a next page, without a
     COUNT(*) that grows with the table.
     """
     query = (
-        sa.select(Post)
-        .options(joinedload(Post.author))
+        sa.select(Post.body, Post.timestamp, User.nickname)
+        .join(Post.author)
         .order_by(Post.timestamp.desc(), Post.id.desc())
         .offset((page - 1) * per_page)
         .limit(per_page + 1)
     )
-    posts = list(db.session.scalars(query))
+    posts = db.session.execute(query).all()
     return posts[:per_page], len(posts) > per_page
 
 
 @bp.route("/", methods=["GET", "POST"])
 @bp.route("/index", methods=["GET", "POST"])
 @login_required
-@limiter.limit(
-    lambda: current_app.config["POST_RATE_LIMIT"],
-    methods=["POST"],
-    key_func=lambda: f"user:{current_user.id}",
-)
 def index():
     """Show the newest posts, with a form to write one."""
     form = PostForm()
+    if form.is_submitted():
+        ratelimit.hit(current_app.config["POST_RATE_LIMIT"], f"post:user:{current_user.id}")
     if form.validate_on_submit():
         db.session.add(Post(body=form.post.data, user_id=current_user.id))
         db.session.commit()
@@ -58,7 +58,6 @@ def index():
 
 
 @bp.route("/healthz")
-@limiter.exempt
 def healthz():
     """Say whether the database answers: 200 or 503, for load balancers."""
     try:
@@ -70,12 +69,15 @@ def healthz():
     return {"status": "ok"}
 
 
+def as_utc(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes; they were stored in UTC.
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 @bp.app_template_filter("timeago")
 def timeago(moment: datetime, now: datetime | None = None) -> str:
     """Say how long ago ``moment`` was, in words ("3 minutes ago")."""
-    if moment.tzinfo is None:
-        # SQLite hands back naive datetimes; they were stored in UTC.
-        moment = moment.replace(tzinfo=UTC)
+    moment = as_utc(moment)
     seconds = int(((now or datetime.now(UTC)) - moment).total_seconds())
     if seconds < 60:
         return "just now"
@@ -88,9 +90,13 @@ def timeago(moment: datetime, now: datetime | None = None) -> str:
     return "just now"
 
 
-@bp.app_template_filter("isotime")
-def isotime(moment: datetime) -> str:
-    """Format ``moment`` as ISO 8601 in UTC, for <time datetime> and tooltips."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+@bp.app_template_filter("time_tag")
+def time_tag(moment: datetime) -> Markup:
+    """A <time> element: how long ago in words, with the exact UTC time as its
+    machine-readable value and its tooltip."""
+    moment = as_utc(moment)
+    # Every part is made here from a datetime: nothing to escape.
+    return Markup(
+        f'<time datetime="{moment:%Y-%m-%dT%H:%MZ}" title="{moment:%Y-%m-%d %H:%M} UTC">'
+        f"{timeago(moment)}</time>"
+    )

@@ -42,6 +42,13 @@ def test_error_pages_are_plain_pages_in_the_site_layout(production, code):
     assert "Traceback" not in response.text
 
 
+def test_a_wrong_method_page_still_says_which_methods_are_allowed(production):
+    response = production.test_client().delete("/login", base_url="https://localhost")
+    assert response.status_code == 405
+    assert set(response.headers["Allow"].split(", ")) >= {"GET", "POST"}
+    assert response.mimetype == "text/html"
+
+
 def test_an_unexpected_error_shows_nothing_of_itself_and_is_logged(production, caplog):
     with caplog.at_level(logging.ERROR):
         response = production.test_client().get("/crash", base_url="https://localhost")
