@@ -161,6 +161,7 @@ def test_page_titles_read_title_dash_microblog(client):
         (150, "2 minutes ago"),
         (3600, "1 hour ago"),
         (86400 * 3, "3 days ago"),
+        (86400 * 30 + 5, "30 days ago"),
         (86400 * 40, "1 Jan 2026"),
     ],
 )
