@@ -37,6 +37,7 @@ def test_index_shows_an_empty_state_without_posts(user_client):
     assert "No posts yet. Write the first one!" in user_client.get("/index").text
 
 
+@pytest.mark.both_databases
 def test_index_lists_posts_newest_first_twenty_a_page(app, user, user_client):
     add_posts(app, user, 25)
     first = user_client.get("/index").text
@@ -58,6 +59,7 @@ def test_index_treats_a_bad_page_number_as_a_page_not_an_error(app, user, user_c
     assert user_client.get(f"/index?page={page}").status_code == 200
 
 
+@pytest.mark.both_databases
 def test_post_shows_author_and_relative_time_with_the_absolute_time_in_a_tooltip(
     app, user, user_client
 ):
@@ -67,6 +69,7 @@ def test_post_shows_author_and_relative_time_with_the_absolute_time_in_a_tooltip
     assert '<time datetime="2026-01-01T00:00Z" title="2026-01-01 00:00 UTC">' in text
 
 
+@pytest.mark.both_databases
 def test_writing_a_post_puts_it_at_the_top(app, user, user_client):
     add_posts(app, user, 3)
     page = user_client.get("/index")
@@ -134,6 +137,7 @@ def test_signed_in_pages_are_not_stored_in_caches(user_client):
     assert user_client.get("/index").headers["Cache-Control"] == "no-store"
 
 
+@pytest.mark.both_databases
 @pytest.mark.parametrize("user_id", ["abc", "", "-1", "0", "99999999999999999999999", "42"])
 def test_a_malformed_or_unknown_user_id_gives_an_anonymous_visitor(client, user_id):
     with client.session_transaction() as session:
