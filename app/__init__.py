@@ -1,6 +1,7 @@
 """The microblog application: extensions and the application factory."""
 
 import secrets
+import sqlite3
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -9,6 +10,7 @@ from flask_login import LoginManager, current_user
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -46,6 +48,14 @@ oid = SafeOpenID()
 login.login_view = "auth.login"
 login.login_message = "Please sign in to see this page."
 login.login_message_category = "info"
+
+
+@sa.event.listens_for(Engine, "connect")
+def enforce_sqlite_foreign_keys(dbapi_connection, connection_record):
+    # SQLite ignores foreign keys, ON DELETE CASCADE included, unless asked
+    # on each connection; PostgreSQL always enforces them.
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.execute("PRAGMA foreign_keys=ON")
 
 
 class ConfigError(RuntimeError):
@@ -89,6 +99,7 @@ def create_app(config_class=ProductionConfig):
 
     if app.config.get("OPENID_STORE") not in (None, "", *openid_store.STORE_KINDS):
         raise ConfigError(f"OPENID_STORE must be one of {openid_store.STORE_KINDS}, or unset")
+    from .account import bp as account_bp
     from .auth import bp as auth_bp
     from .errors import bp as errors_bp
     from .main import bp as main_bp
@@ -96,6 +107,7 @@ def create_app(config_class=ProductionConfig):
     app.register_blueprint(errors_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
+    app.register_blueprint(account_bp, url_prefix="/account")
     if app.config["DEV_OPENID_PROVIDER"]:
         from .devprovider import bp as devprovider_bp
 

@@ -1,5 +1,6 @@
 """Database models: people who sign in, and what they post."""
 
+import secrets
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -10,23 +11,41 @@ from . import db, login
 
 NICKNAME_MAX_LENGTH = 64
 POST_MAX_LENGTH = 140
+SESSION_TOKEN_MAX_LENGTH = 64
 
 
 def now_utc() -> datetime:
     return datetime.now(UTC)
 
 
+def new_session_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
 class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     nickname: Mapped[str] = mapped_column(sa.String(NICKNAME_MAX_LENGTH), unique=True)
+    # Shown to nobody and never used to find an account: any provider can
+    # assert any email.
     email: Mapped[str | None] = mapped_column(sa.String(254))
-    # The verified OpenID claimed identifier: the only thing that says who
-    # someone is. Never the email, which any provider can assert.
-    openid: Mapped[str] = mapped_column(sa.String(2048), unique=True)
     created: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=now_utc)
     # A disabled account cannot sign in and loses any live session.
     active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    # What sessions and remember cookies hold instead of the id (Flask-Login's
+    # alternative token): a new one signs the account out everywhere.
+    session_token: Mapped[str] = mapped_column(
+        sa.String(SESSION_TOKEN_MAX_LENGTH), unique=True, default=new_session_token
+    )
 
+    identities: Mapped[list["Identity"]] = relationship(
+        back_populates="user",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="Identity.id",
+    )
+    sign_ins: Mapped[list["SignIn"]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="SignIn.at.desc()"
+    )
     posts: Mapped[list["Post"]] = relationship(
         back_populates="author", cascade="all, delete-orphan", passive_deletes=True
     )
@@ -35,8 +54,53 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:
         return self.active
 
+    def get_id(self) -> str:
+        return self.session_token
+
+    def sign_out_everywhere(self) -> None:
+        """End every session and remember cookie of this account."""
+        self.session_token = new_session_token()
+
     def __repr__(self) -> str:
         return f"<User {self.nickname}>"
+
+
+class Identity(db.Model):
+    """A verified identity that signs in to an account.
+
+    OpenID 2.0: kind "openid", issuer "", subject the claimed identifier.
+    OpenID Connect: kind "oidc", issuer the provider's issuer URL, subject
+    its ``sub`` claim. Only the three together name an identity.
+    """
+
+    __table_args__ = (sa.UniqueConstraint("kind", "issuer", "subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey(User.id, ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    issuer: Mapped[str] = mapped_column(sa.String(255))
+    subject: Mapped[str] = mapped_column(sa.String(2048))
+    # The provider's name when linked ("Example SSO"), for the account page.
+    provider: Mapped[str] = mapped_column(sa.String(255))
+    created: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=now_utc)
+    last_used: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+    user: Mapped[User] = relationship(back_populates="identities")
+
+    def __repr__(self) -> str:
+        return f"<Identity {self.kind} {self.issuer} {self.subject}>"
+
+
+class SignIn(db.Model):
+    """One sign-in to an account, for its owner to review."""
+
+    __table_args__ = (sa.Index(None, "user_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey(User.id, ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=now_utc)
+    provider: Mapped[str] = mapped_column(sa.String(255))
+    address: Mapped[str | None] = mapped_column(sa.String(64))
 
 
 class Post(db.Model):
@@ -62,11 +126,15 @@ class SignedInUser(UserMixin):
     request, ``current_user`` is the User itself; both have what pages use.
     """
 
-    __slots__ = ("id", "nickname")
+    __slots__ = ("id", "nickname", "session_token")
 
-    def __init__(self, id: int, nickname: str):
+    def __init__(self, id: int, nickname: str, session_token: str):
         self.id = id
         self.nickname = nickname
+        self.session_token = session_token
+
+    def get_id(self) -> str:
+        return self.session_token
 
     def __repr__(self) -> str:
         return f"<SignedInUser {self.nickname}>"
@@ -75,24 +143,21 @@ class SignedInUser(UserMixin):
 _user_table = User.__table__
 # Core columns, not User.id...: the ORM would add its own work to each query.
 SIGNED_IN_USER = sa.select(_user_table.c.id, _user_table.c.nickname).where(
-    _user_table.c.id == sa.bindparam("id"), _user_table.c.active
+    _user_table.c.session_token == sa.bindparam("token"), _user_table.c.active
 )
 
 
 @login.user_loader
-def load_user(user_id: str) -> SignedInUser | None:
-    """Return the user for a session's id; None for one malformed, gone or disabled.
+def load_user(token: str) -> SignedInUser | None:
+    """Return the user whose session token a session or remember cookie holds;
+    None for a token that is malformed, rotated, or of a deleted or disabled
+    account.
 
     Flask-Login checks ``is_active`` only at ``login_user``; checking it here,
     on every request, ends a disabled account's sessions and remember cookies
     at once.
     """
-    try:
-        uid = int(user_id)
-    except (TypeError, ValueError):
+    if not isinstance(token, str) or not 0 < len(token) <= SESSION_TOKEN_MAX_LENGTH:
         return None
-    # An id no integer column can hold would be a database error, not a miss.
-    if not 0 < uid < 2**63:
-        return None
-    row = db.session.execute(SIGNED_IN_USER, {"id": uid}).first()
-    return SignedInUser(row.id, row.nickname) if row is not None else None
+    row = db.session.execute(SIGNED_IN_USER, {"token": token}).first()
+    return SignedInUser(row.id, row.nickname, token) if row is not None else None

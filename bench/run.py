@@ -186,14 +186,19 @@ def seed(database_url: str, env: dict, users: int, posts: int) -> None:
                    capture_output=True)  # fmt: skip
     engine = sa.create_engine(database_url)
     meta = sa.MetaData()
-    meta.reflect(engine, only=["user", "post"])
-    user, post = meta.tables["user"], meta.tables["post"]
+    meta.reflect(engine, only=["user", "post", "identity"])
+    user, post, identity = meta.tables["user"], meta.tables["post"], meta.tables["identity"]
     start = datetime(2026, 1, 1, tzinfo=UTC)
     with engine.begin() as connection:
         connection.execute(
             user.insert(),
-            [{"nickname": f"seed{i}", "openid": f"https://seed.example/{i}", "created": start,
-              "active": True} for i in range(users)],
+            [{"nickname": f"seed{i}", "created": start, "active": True,
+              "session_token": secrets.token_urlsafe(32)} for i in range(users)],
+        )  # fmt: skip
+        connection.execute(
+            identity.insert(),
+            [{"user_id": i + 1, "kind": "openid", "issuer": "", "provider": "OpenID",
+              "subject": f"https://seed.example/{i}", "created": start} for i in range(users)],
         )  # fmt: skip
         for first in range(0, posts, 50_000):
             connection.execute(

@@ -1,11 +1,20 @@
 import pytest
 from flask_login import FlaskLoginClient
+from sqlalchemy.orm import selectinload
 
 from app import create_app, db
 from app.models import User
 from config import TestingConfig
 
-from .helpers import BACKENDS, PUBLIC_HOST, STRONG_KEY, Browser, LiveServer, missing
+from .helpers import (
+    BACKENDS,
+    PUBLIC_HOST,
+    STRONG_KEY,
+    Browser,
+    LiveServer,
+    missing,
+    openid_identity,
+)
 from .openid_provider import TestProvider
 from .postgres import PostgresServer, postgres_bin
 
@@ -87,7 +96,7 @@ def runner(app):
 @pytest.fixture
 def user(app):
     with app.app_context():
-        user = User(nickname="alice", openid="https://openid.example/alice")
+        user = User(nickname="alice", identities=[openid_identity("https://openid.example/alice")])
         db.session.add(user)
         db.session.commit()
         return db.session.get(User, user.id)
@@ -122,6 +131,7 @@ def users(app):
 
     def read():
         with app.app_context():
-            return list(db.session.scalars(db.select(User).order_by(User.id)))
+            query = db.select(User).options(selectinload(User.identities)).order_by(User.id)
+            return list(db.session.scalars(query))
 
     return read

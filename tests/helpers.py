@@ -166,3 +166,15 @@ def missing(what: str, how: str):
     if os.environ.get("CI") == "true":
         pytest.fail(message, pytrace=False)
     pytest.skip(message)
+
+
+def openid_identity(url: str):
+    """An OpenID 2.0 identity for a test account."""
+    from app.models import Identity
+
+    return Identity(kind="openid", issuer="", subject=url, provider="OpenID")
+
+
+def openids(user) -> list[str]:
+    """The OpenID 2.0 claimed identifiers linked to ``user``."""
+    return [i.subject for i in user.identities if i.kind == "openid"]

@@ -4,6 +4,7 @@ import pytest
 
 from app import db
 from app.auth.accounts import (
+    Claim,
     clean_email,
     clean_nickname,
     find_or_create_user,
@@ -72,8 +73,8 @@ def test_clean_email_keeps_only_what_looks_like_an_email(email, kept):
 
 def test_unique_nickname_adds_the_first_free_suffix(app):
     with app.app_context():
-        for i, nickname in enumerate(["alice", "alice-2", "alice_3", "alice-4"]):
-            db.session.add(User(nickname=nickname, openid=f"https://example.com/{i}"))
+        for nickname in ["alice", "alice-2", "alice_3", "alice-4"]:
+            db.session.add(User(nickname=nickname))
         db.session.commit()
         assert unique_nickname("alice") == "alice-3"
         assert unique_nickname("bob") == "bob"
@@ -82,7 +83,7 @@ def test_unique_nickname_adds_the_first_free_suffix(app):
 def test_unique_nickname_fits_the_column_for_a_long_nickname(app):
     long = "a" * 64
     with app.app_context():
-        db.session.add(User(nickname=long, openid="https://example.com/long"))
+        db.session.add(User(nickname=long))
         db.session.commit()
         suffixed = unique_nickname(long)
         assert len(suffixed) <= 64 and suffixed.endswith("-2")
@@ -90,8 +91,12 @@ def test_unique_nickname_fits_the_column_for_a_long_nickname(app):
 
 def test_a_returning_user_keeps_account_and_nickname(app):
     with app.app_context():
-        first = find_or_create_user("https://example.com/alice", "alice", None)
-        again = find_or_create_user("https://example.com/alice", "somebody-else", "a@example.com")
+        first = find_or_create_user(
+            Claim("openid", "", "https://example.com/alice", "OpenID", "alice")
+        )
+        again = find_or_create_user(
+            Claim("openid", "", "https://example.com/alice", "OpenID", "someone", "a@example.com")
+        )
         assert again.id == first.id
         assert again.nickname == "alice"
         assert db.session.scalar(db.select(db.func.count(User.id))) == 1

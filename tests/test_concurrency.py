@@ -1,6 +1,7 @@
 """Simultaneous first sign-ins, on SQLite and PostgreSQL."""
 
 import re
+import secrets
 import threading
 from datetime import UTC, datetime
 
@@ -8,10 +9,10 @@ import pytest
 
 from app import db
 from app.auth import accounts
-from app.auth.accounts import find_or_create_user
-from app.models import User
+from app.auth.accounts import Claim, find_or_create_user
+from app.models import Identity, User
 
-from .helpers import Browser
+from .helpers import Browser, openids
 
 pytestmark = pytest.mark.both_databases
 ALICE = "https://openid.example/alice"
@@ -19,10 +20,21 @@ ALICE = "https://openid.example/alice"
 
 def insert_user(nickname, openid):
     """Insert a user through a connection of its own, as another request would."""
+    now = datetime.now(UTC)
     with db.engine.begin() as connection:
-        connection.execute(
+        [user_id] = connection.execute(
             User.__table__.insert().values(
-                nickname=nickname, openid=openid, created=datetime.now(UTC), active=True
+                nickname=nickname, created=now, active=True, session_token=secrets.token_urlsafe()
+            )
+        ).inserted_primary_key
+        connection.execute(
+            Identity.__table__.insert().values(
+                user_id=user_id,
+                kind="openid",
+                issuer="",
+                subject=openid,
+                provider="OpenID",
+                created=now,
             )
         )
 
@@ -36,7 +48,7 @@ def test_the_loser_of_a_race_for_one_identity_takes_the_winners_account(app, mon
 
     monkeypatch.setattr(accounts, "unique_nickname", racing)
     with app.app_context():
-        user = find_or_create_user(ALICE, "alice", None)
+        user = find_or_create_user(Claim("openid", "", ALICE, "OpenID", "alice"))
         assert user.nickname == "winner"
         assert db.session.scalar(db.select(db.func.count(User.id))) == 1
 
@@ -54,7 +66,7 @@ def test_the_loser_of_a_race_for_a_nickname_gets_the_next_one(app, monkeypatch):
 
     monkeypatch.setattr(accounts, "unique_nickname", racing)
     with app.app_context():
-        user = find_or_create_user(ALICE, "alice", None)
+        user = find_or_create_user(Claim("openid", "", ALICE, "OpenID", "alice"))
         assert (raced, user.nickname) == (["alice"], "alice-2")
 
 
@@ -63,8 +75,8 @@ def test_a_nickname_that_keeps_being_taken_gets_a_random_suffix(app, monkeypatch
         insert_user("alice", "https://elsewhere.example/alice")
         # As if every other racer always took the next free nickname first.
         monkeypatch.setattr(accounts, "unique_nickname", lambda base: "alice")
-        user = find_or_create_user(ALICE, "alice", None)
-        assert user.openid == ALICE
+        user = find_or_create_user(Claim("openid", "", ALICE, "OpenID", "alice"))
+        assert openids(user) == [ALICE]
         assert re.fullmatch(r"alice-\d{1,6}", user.nickname)
 
 
@@ -98,7 +110,7 @@ def test_simultaneous_first_sign_ins_of_one_identity_create_one_account(
     identity = provider.identity("alice", nickname="alice")
     pages = sign_in_all_at_once([live_server.url], [identity] * 6)
     assert all(page.status_code == 200 and "Hi, alice!" in page.text for page in pages)
-    assert [u.openid for u in users()] == [identity]
+    assert [openids(u) for u in users()] == [[identity]]
 
 
 def test_new_people_wanting_one_nickname_at_once_all_get_accounts(
@@ -108,6 +120,6 @@ def test_new_people_wanting_one_nickname_at_once_all_get_accounts(
     pages = sign_in_all_at_once([live_server.url], identities)
     assert all(page.status_code == 200 and "Hi, alice" in page.text for page in pages)
     accounts_made = users()
-    assert sorted(u.openid for u in accounts_made) == sorted(identities)
+    assert sorted(i for u in accounts_made for i in openids(u)) == sorted(identities)
     assert len({u.nickname for u in accounts_made}) == 6
     assert "alice" in {u.nickname for u in accounts_made}

@@ -1,12 +1,14 @@
 """Schema migrations, on SQLite and PostgreSQL: upgrade, downgrade, agreement."""
 
+from datetime import UTC, datetime
+
 import pytest
 import sqlalchemy as sa
 from flask_migrate import check, downgrade, upgrade
 
 from app import db
-from app.cli import init_db
-from app.models import Post, User
+from app.cli import FIRST_REVISION, init_db
+from app.models import Identity, Post, User
 
 pytestmark = pytest.mark.both_databases
 TABLES = {
@@ -16,7 +18,11 @@ TABLES = {
     "openid_association",
     "openid_nonce",
     "openid_discovery",
+    "identity",
+    "sign_in",
 }
+BEFORE_IDENTITIES = "bb8eb582b49a"
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def tables() -> set[str]:
@@ -38,7 +44,7 @@ def test_upgrade_from_empty_creates_every_table(empty):
 
 def test_init_db_twice_is_harmless_and_keeps_the_data(empty):
     init_db()
-    db.session.add(User(nickname="alice", openid="https://example.com/alice"))
+    db.session.add(User(nickname="alice"))
     db.session.commit()
     init_db()
     assert db.session.scalar(sa.select(sa.func.count(User.id))) == 1
@@ -57,10 +63,61 @@ def test_the_models_and_the_migrations_agree(empty):
     check()  # raises if autogenerate would find any difference
 
 
+def add_openid_users(*nicknames):
+    """Accounts as the schema before identities held them: one claimed identifier."""
+    with db.engine.begin() as connection:
+        for nickname in nicknames:
+            connection.execute(
+                sa.text(
+                    'INSERT INTO "user" (nickname, openid, created, active) VALUES (:n, :o, :c, :a)'
+                ),
+                {"n": nickname, "o": f"https://example.com/{nickname}", "c": NOW, "a": True},
+            )
+
+
 def test_a_database_made_before_migrations_is_brought_up_to_date(empty):
-    db.metadata.create_all(db.engine, tables=[User.__table__, Post.__table__])
-    db.session.add(User(nickname="alice", openid="https://example.com/alice"))
+    upgrade(revision=FIRST_REVISION)  # the tables the 2012 code made
+    db.session.execute(sa.text("DROP TABLE alembic_version"))
     db.session.commit()
+    add_openid_users("alice")
     init_db()
     assert tables() == TABLES
-    assert db.session.scalar(sa.select(User.nickname)) == "alice"
+    [user] = db.session.scalars(sa.select(User))
+    assert user.nickname == "alice"
+    assert [i.subject for i in user.identities] == ["https://example.com/alice"]
+
+
+def test_each_claimed_identifier_becomes_an_identity_and_nothing_is_lost(empty):
+    upgrade(revision=BEFORE_IDENTITIES)
+    add_openid_users("alice", "bob")
+    with db.engine.begin() as connection:
+        connection.execute(
+            sa.text("INSERT INTO post (body, timestamp, user_id) VALUES ('hi', :t, 1)"), {"t": NOW}
+        )
+    upgrade()
+    users = db.session.scalars(sa.select(User).order_by(User.id)).all()
+    assert [(u.nickname, [(i.kind, i.issuer, i.subject) for i in u.identities]) for u in users] == [
+        ("alice", [("openid", "", "https://example.com/alice")]),
+        ("bob", [("openid", "", "https://example.com/bob")]),
+    ]
+    assert len({u.session_token for u in users}) == 2
+    assert all(len(u.session_token) >= 40 for u in users)
+    assert db.session.scalar(sa.select(Post.body)) == "hi"
+
+
+def test_downgrading_identities_gives_each_account_its_first_one_back(empty):
+    upgrade()
+    alice = User(nickname="alice")
+    alice.identities = [
+        Identity(kind="oidc", issuer="https://sso.example", subject="42", provider="SSO"),
+        Identity(kind="openid", issuer="", subject="https://example.com/a", provider="OpenID"),
+    ]
+    db.session.add_all([alice, User(nickname="ghost")])
+    db.session.commit()
+    db.session.close()
+    downgrade(revision=BEFORE_IDENTITIES)
+    rows = db.session.execute(sa.text('SELECT nickname, openid FROM "user" ORDER BY id')).all()
+    assert [tuple(r) for r in rows] == [
+        ("alice", "https://sso.example#42"),
+        ("ghost", "urn:microblog:no-identity:2"),
+    ]

@@ -33,7 +33,7 @@ def test_a_database_outage_gives_503_pages_and_the_site_recovers_by_itself(
     app.test_client_class = FlaskLoginClient
     with app.app_context():
         init_db()
-        user = User(nickname="alice", openid="https://example.com/alice")
+        user = User(nickname="alice")
         db.session.add(user)
         db.session.commit()
         client = app.test_client(user=db.session.get(User, user.id))

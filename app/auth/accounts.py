@@ -1,15 +1,17 @@
-"""Finding and creating the account behind a verified OpenID."""
+"""Finding, creating and linking the account behind a verified identity."""
 
 import re
 import secrets
 import unicodedata
+from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from .. import db
-from ..models import NICKNAME_MAX_LENGTH, User
+from ..models import NICKNAME_MAX_LENGTH, Identity, SignIn, User, now_utc
 
 FALLBACK_NICKNAME = "user"
 EMAIL_RE = re.compile(r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$")
@@ -34,13 +36,15 @@ def clean_email(value: str | None) -> str | None:
     return value
 
 
-def nickname_from(nickname: str | None, email: str | None, identity_url: str) -> str:
+def nickname_from(nickname: str | None, email: str | None, identity_url: str | None = None) -> str:
     """Pick a nickname: the provider's, else the email's local part, else
-    the identity URL's last path segment or host."""
-    parts = urlsplit(identity_url)
-    segments = [s for s in parts.path.split("/") if s]
+    the identity URL's last path segment or host (OpenID 2.0 only: an OpenID
+    Connect subject is an opaque id)."""
     candidates = [nickname, email.split("@", 1)[0] if email else None]
-    candidates += [segments[-1] if segments else None, parts.hostname]
+    if identity_url:
+        parts = urlsplit(identity_url)
+        segments = [s for s in parts.path.split("/") if s]
+        candidates += [segments[-1] if segments else None, parts.hostname]
     for candidate in candidates:
         if cleaned := clean_nickname(candidate):
             return cleaned
@@ -71,26 +75,94 @@ def random_nickname(base: str) -> str:
     return f"{base[: NICKNAME_MAX_LENGTH - 8]}-{secrets.randbelow(10**6)}"
 
 
-def find_or_create_user(identity_url: str, nickname: str | None, email: str | None) -> User:
-    """Return the account for a verified claimed identifier, creating it once.
+@dataclass(frozen=True)
+class Claim:
+    """An identity a provider has just proved, with what it said about the person.
 
+    ``kind`` is "openid" (OpenID 2.0: no issuer, the claimed identifier as
+    subject) or "oidc" (the issuer URL and the ``sub`` claim).
+    """
+
+    kind: str
+    issuer: str
+    subject: str
+    provider: str
+    nickname: str | None = None
+    email: str | None = None
+
+    def find(self) -> Identity | None:
+        return db.session.scalar(
+            sa.select(Identity).where(
+                Identity.kind == self.kind,
+                Identity.issuer == self.issuer,
+                Identity.subject == self.subject,
+            )
+        )
+
+    def identity(self) -> Identity:
+        return Identity(
+            kind=self.kind, issuer=self.issuer, subject=self.subject, provider=self.provider
+        )
+
+
+def find_or_create_user(claim: Claim) -> User:
+    """Return the account ``claim`` signs in to, creating it the first time.
+
+    Only the identity finds an account, never the email: any provider can
+    assert any email, so a match would hand an account to whoever claims it.
     Two first sign-ins of one identity at once, or new people wanting one
     nickname, race on the unique constraints: the loser rolls back and either
     takes the winner's account or tries again. Many people racing for one
     nickname all compute the same next suffix, so after a few tries the
     suffix is random instead.
     """
-    base = nickname_from(nickname, email, identity_url)
+    url = claim.subject if claim.kind == "openid" else None
+    base = nickname_from(claim.nickname, claim.email, url)
     for attempt in range(10):
-        user = db.session.scalar(sa.select(User).where(User.openid == identity_url))
-        if user is not None:
-            return user
+        identity = claim.find()
+        if identity is not None:
+            return identity.user
         name = unique_nickname(base) if attempt < 3 else random_nickname(base)
-        user = User(openid=identity_url, nickname=name, email=email)
+        user = User(nickname=name, email=claim.email, identities=[claim.identity()])
         db.session.add(user)
         try:
             db.session.commit()
             return user
         except IntegrityError:
             db.session.rollback()
-    raise RuntimeError(f"could not create an account for {identity_url}")
+    raise RuntimeError(f"could not create an account for {claim.subject}")
+
+
+def link_identity(user: User, claim: Claim) -> str:
+    """Add ``claim`` to ``user``'s identities, if no account has it yet.
+
+    :return: "linked", "already linked" (to this account) or "taken" (by
+        another account, which keeps it).
+    """
+    identity = claim.find()
+    if identity is not None:
+        return "already linked" if identity.user_id == user.id else "taken"
+    user.identities.append(claim.identity())
+    try:
+        db.session.commit()
+    except IntegrityError:  # linked elsewhere at this very moment
+        db.session.rollback()
+        return "taken"
+    return "linked"
+
+
+# Sign-ins older than this are forgotten.
+SIGN_IN_HISTORY = timedelta(days=90)
+
+
+def record_sign_in(user: User, claim: Claim, address: str | None) -> None:
+    """Note the sign-in for the account page, and when the identity was last used."""
+    now = now_utc()
+    identity = claim.find()
+    if identity is not None:
+        identity.last_used = now
+    db.session.add(SignIn(user_id=user.id, at=now, provider=claim.provider, address=address))
+    db.session.execute(
+        sa.delete(SignIn).where(SignIn.user_id == user.id, SignIn.at < now - SIGN_IN_HISTORY)
+    )
+    db.session.commit()

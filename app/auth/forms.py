@@ -14,20 +14,10 @@ XRI_PREFIXES = ("=", "@", "+", "$", "!", "(", "xri://")
 SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:(?!\d+(/|$))")
 
 
-class LoginForm(FlaskForm):
-    openid = StringField(
-        "OpenID",
-        filters=[strip_whitespace],
-        validators=[
-            DataRequired("Enter your OpenID, or choose a provider below."),
-            Length(max=2000, message="That OpenID is too long."),
-        ],
-        render_kw={"placeholder": "https://example.com/you", "autocomplete": "url"},
-    )
-    remember_me = BooleanField("Remember me")
-    submit = SubmitField("Sign in")
+class OpenIDIdentifier:
+    """A WTForms validator: a web address that can be an OpenID identifier."""
 
-    def validate_openid(self, field):
+    def __call__(self, form, field):
         value = field.data
         if value.lower().startswith(XRI_PREFIXES):
             raise ValidationError("XRI i-names are not supported. Enter a web address.")
@@ -49,3 +39,27 @@ class LoginForm(FlaskForm):
                 "That does not look like an OpenID. Enter a web address such as "
                 "https://example.com/you."
             )
+
+
+def openid_field() -> StringField:
+    return StringField(
+        "OpenID",
+        filters=[strip_whitespace],
+        validators=[
+            DataRequired("Enter your OpenID, or choose a provider below."),
+            Length(max=2000, message="That OpenID is too long."),
+            OpenIDIdentifier(),
+        ],
+        render_kw={"placeholder": "https://example.com/you", "autocomplete": "url"},
+    )
+
+
+class LoginForm(FlaskForm):
+    openid = openid_field()
+    remember_me = BooleanField("Remember me")
+    submit = SubmitField("Sign in")
+
+
+class LinkOpenIDForm(FlaskForm):
+    openid = openid_field()
+    submit = SubmitField("Link")

@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 from flask import (
     Blueprint,
     current_app,
@@ -10,9 +12,10 @@ from flask import (
 )
 from flask_login import current_user, login_user, logout_user
 
-from .. import csrf, oid, ratelimit
+from .. import csrf, db, oid, ratelimit
 from ..forms import EmptyForm
-from .accounts import clean_email, find_or_create_user
+from ..models import User
+from .accounts import Claim, clean_email, find_or_create_user, link_identity, record_sign_in
 from .forms import LoginForm
 
 bp = Blueprint("auth", __name__)
@@ -43,6 +46,7 @@ def login():
     if form.validate_on_submit():
         session["remember_me"] = form.remember_me.data
         session["openid_identifier"] = form.openid.data
+        session.pop(LINK_TO, None)  # a sign-in, not the end of an abandoned link
         return oid.try_login(form.openid.data, ask_for=["nickname", "email"])
     status = 200
     if form.is_submitted() and form.csrf_token.errors:
@@ -63,23 +67,59 @@ def login():
 csrf.exempt(login)
 
 
+# Set when a signed-in person starts linking another identity from the
+# account page: the session token of the account to link it to.
+LINK_TO = "link_to"
+
+
 @oid.after_login
 def after_login(resp):
-    """Sign in the account behind a verified OpenID, creating it the first time."""
-    email = clean_email(resp.email)
+    """An OpenID 2.0 provider has vouched for ``resp.identity_url``."""
+    claim = Claim("openid", "", resp.identity_url, "OpenID", resp.nickname, resp.email)
+    return complete_sign_in(claim, oid.get_next_url())
+
+
+def complete_sign_in(claim: Claim, next_url: str):
+    """Sign in to the account behind a verified identity, creating it the
+    first time; or link the identity, if that is what was started."""
+    if LINK_TO in session:
+        return complete_link(claim, session.pop(LINK_TO))
+    email = clean_email(claim.email)
     if current_app.config["OPENID_REQUIRE_EMAIL"] and email is None:
         flash("Invalid login: this site needs an email address from your provider.", "error")
         return redirect(url_for("auth.login"))
-    user = find_or_create_user(resp.identity_url, resp.nickname, email)
+    user = find_or_create_user(replace(claim, email=email))
     if not user.is_active:
         flash("This account has been disabled. Contact the site's administrators.", "error")
         return redirect(url_for("auth.login"))
+    record_sign_in(user, claim, request.remote_addr)
     remember = bool(session.get("remember_me"))
-    next_url = oid.get_next_url()
     # Start from an empty session: nothing planted before sign-in survives it.
     session.clear()
     login_user(user, remember=remember)
     return redirect(next_url)
+
+
+LINK_MESSAGES = {
+    "linked": ("{provider} identity linked. You can now sign in with it too.", "info"),
+    "already linked": ("That identity is already linked to your account.", "info"),
+    "taken": (
+        "That identity signs in to another account, so it was not linked. Sign in with "
+        "it and delete that account first if you want to move it here.",
+        "error",
+    ),
+}
+
+
+def complete_link(claim: Claim, token: str):
+    """Link a verified identity to the signed-in account that asked for it."""
+    if not current_user.is_authenticated or current_user.get_id() != token:
+        flash("You were signed out before the link finished. Sign in and try again.", "error")
+        return redirect(url_for("auth.login"))
+    outcome = link_identity(db.session.get(User, current_user.id), claim)
+    message, category = LINK_MESSAGES[outcome]
+    flash(message.format(provider=claim.provider), category)
+    return redirect(url_for("account.index"))
 
 
 @bp.route("/logout", methods=["GET", "POST"])

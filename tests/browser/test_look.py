@@ -55,6 +55,17 @@ def test_the_index_is_accessible(axe_page):
     assert_accessible(axe_page)
 
 
+def test_the_account_pages_are_accessible(axe_page):
+    sign_in(axe_page)
+    axe_page.locator("a.nav-user").click()
+    expect(axe_page.get_by_role("heading", name="Your account", exact=True)).to_be_visible()
+    assert_accessible(axe_page)
+    axe_page.get_by_role("link", name="Delete your account").click()
+    axe_page.get_by_role("button", name="Delete my account").click()
+    expect(axe_page.locator("#nickname-error")).to_be_visible()
+    assert_accessible(axe_page)
+
+
 @pytest.mark.parametrize(
     "path", ["/no-such-page", "/dev/openid/endpoint?openid.mode=checkid_setup"]
 )
@@ -75,5 +86,7 @@ def test_screenshots_of_the_login_approval_and_index_pages(page, screenshots, na
         page.get_by_label("Say something").fill(text)
         page.get_by_role("button", name="Post").click()
     page.screenshot(path=screenshots / f"index-{name}.png", full_page=True)
-    for shot in ("login", "approval", "index"):
+    page.locator("a.nav-user").click()
+    page.screenshot(path=screenshots / f"account-{name}.png", full_page=True)
+    for shot in ("login", "approval", "index", "account"):
         assert (screenshots / f"{shot}-{name}.png").stat().st_size > 5000

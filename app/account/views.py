@@ -1,0 +1,129 @@
+"""The account page: identities, recent sign-ins, signing out everywhere, deleting."""
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_required, logout_user
+
+from .. import csrf, db, oid, ratelimit
+from ..auth.forms import LinkOpenIDForm
+from ..auth.views import LINK_TO
+from ..forms import EmptyForm
+from ..models import Identity, Post, SignIn, User
+from .forms import DeleteAccountForm
+
+bp = Blueprint("account", __name__)
+
+RECENT_SIGN_INS = 10
+
+
+def account() -> User:
+    return db.session.get(User, current_user.id)
+
+
+def render_account(link_form: LinkOpenIDForm, status: int = 200):
+    user = account()
+    sign_ins = db.session.scalars(
+        sa.select(SignIn)
+        .where(SignIn.user_id == user.id)
+        .order_by(SignIn.at.desc(), SignIn.id.desc())
+        .limit(RECENT_SIGN_INS)
+    )
+    return render_template(
+        "account/index.html",
+        title="Your account",
+        user=user,
+        sign_ins=list(sign_ins),
+        link_form=link_form,
+        form=EmptyForm(),
+    ), status
+
+
+@bp.route("")
+@login_required
+def index():
+    return render_account(LinkOpenIDForm(formdata=None))
+
+
+@bp.route("/link/openid", methods=["GET", "POST"])
+@login_required
+@oid.loginhandler
+def link_openid():
+    """Start linking an OpenID 2.0 identity; the provider's answer comes back
+    here and is linked by auth.views.complete_link."""
+    form = LinkOpenIDForm()
+    if not form.is_submitted():
+        return redirect(url_for(".index"))  # back from a cancelled or failed link
+    ratelimit.hit(current_app.config["SIGNIN_RATE_LIMIT"], f"signin:{request.remote_addr}")
+    if form.validate_on_submit():
+        session[LINK_TO] = current_user.get_id()
+        return oid.try_login(form.openid.data)
+    if form.csrf_token.errors:
+        flash("The form expired. Please try again.", "error")
+    return render_account(form, 400)
+
+
+# As for /login: a provider may POST its signed answer back here; the link
+# form checks its own CSRF token.
+csrf.exempt(link_openid)
+
+
+@bp.route("/identities/<int:identity_id>/unlink", methods=["POST"])
+@login_required
+def unlink(identity_id: int):
+    # Lock the account's row, so two unlinks at once cannot remove the last two.
+    user = db.session.scalar(sa.select(User).where(User.id == current_user.id).with_for_update())
+    identity = db.session.get(Identity, identity_id)
+    if identity is None or identity.user_id != user.id:
+        abort(404)
+    count = db.session.scalar(sa.select(sa.func.count()).where(Identity.user_id == user.id))
+    if count <= 1:
+        db.session.rollback()
+        flash(
+            "This is your only way to sign in, so it stays. Link another identity first.",
+            "error",
+        )
+    else:
+        db.session.delete(identity)
+        db.session.commit()
+        flash(f"{identity.provider} identity unlinked.", "info")
+    return redirect(url_for(".index"))
+
+
+@bp.route("/sign-out-everywhere", methods=["POST"])
+@login_required
+def sign_out_everywhere():
+    """A new session token ends every session and remember cookie, this one too."""
+    account().sign_out_everywhere()
+    db.session.commit()
+    logout_user()
+    flash("You have been signed out everywhere, on this device too.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/delete", methods=["GET", "POST"])
+@login_required
+def delete():
+    form = DeleteAccountForm(current_user.nickname)
+    if form.validate_on_submit():
+        # The database deletes the posts, identities and sign-ins with it.
+        db.session.delete(account())
+        db.session.commit()
+        logout_user()
+        session.clear()
+        flash("Your account and its posts have been deleted.", "info")
+        return redirect(url_for("auth.login"))
+    posts = db.session.scalar(sa.select(sa.func.count()).where(Post.user_id == current_user.id))
+    status = 400 if form.is_submitted() else 200
+    return render_template(
+        "account/delete.html", title="Delete your account", form=form, posts=posts
+    ), status
