@@ -54,8 +54,19 @@ class Config:
         {"name": "Ubuntu One", "url": "https://login.ubuntu.com"},
         {"name": "Launchpad", "url": "https://launchpad.net/~{username}"},
     ]
-    # The built-in OpenID provider under /dev/openid/, never in production.
+    # The built-in OpenID providers, OpenID 2.0 under /dev/openid/ and
+    # OpenID Connect under /dev/oidc/; never in production.
     DEV_OPENID_PROVIDER = False
+
+    # OpenID Connect providers, a button each on the login page: a list of
+    # {"name", "issuer", "client_id", "client_secret"}, optionally "scopes"
+    # (default "openid email profile") and "key" (the name in lowercase,
+    # used in URLs). Register <site>/login/oidc/<key>/callback as the
+    # redirect URI at the provider. From the environment, as JSON:
+    # FLASK_OIDC_PROVIDERS='[{"name": "Example SSO", ...}]'
+    OIDC_PROVIDERS = []
+    # Seconds to wait for a provider's discovery document, keys or tokens.
+    OIDC_TIMEOUT = 10.0
 
     # Behind this many reverse proxies, take the client address, scheme, host
     # and prefix from their X-Forwarded-* headers (Werkzeug's ProxyFix); 0

@@ -16,6 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import ProductionConfig, config
 
+from . import oidc
 from .fetcher import install_fetcher
 from .ratelimit import RateLimit
 from .safe_openid import SafeOpenID
@@ -91,6 +92,13 @@ def create_app(config_class=ProductionConfig):
 
     for ext in (db, login, csrf, ratelimit, oid):
         ext.init_app(app)
+    # The built-in OpenID Connect provider's one client, on this site.
+    app.config.setdefault("DEV_OIDC_CLIENT_ID", "microblog-dev")
+    app.config.setdefault("DEV_OIDC_CLIENT_SECRET", secrets.token_urlsafe(32))
+    try:
+        oidc.init_app(app)
+    except oidc.OIDCConfigError as error:
+        raise ConfigError(f"refusing to start: {error}") from None
     # The migrations folder sits beside app/, whatever the working folder.
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
     install_fetcher()
@@ -110,8 +118,10 @@ def create_app(config_class=ProductionConfig):
     app.register_blueprint(account_bp, url_prefix="/account")
     if app.config["DEV_OPENID_PROVIDER"]:
         from .devprovider import bp as devprovider_bp
+        from .devprovider.oidc import bp as devoidc_bp
 
         app.register_blueprint(devprovider_bp, url_prefix="/dev/openid")
+        app.register_blueprint(devoidc_bp, url_prefix="/dev/oidc")
     cli.init_app(app)
     security.init_app(app)
 

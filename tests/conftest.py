@@ -15,6 +15,7 @@ from .helpers import (
     missing,
     openid_identity,
 )
+from .oidc_provider import OIDCTestProvider
 from .openid_provider import TestProvider
 from .postgres import PostgresServer, postgres_bin
 
@@ -122,6 +123,14 @@ def browser(live_server):
 @pytest.fixture
 def provider():
     with TestProvider() as provider:
+        yield provider
+
+
+@pytest.fixture
+def oidc_provider(app):
+    """An OpenID Connect provider on loopback, configured as "Test SSO" (key test-sso)."""
+    with OIDCTestProvider() as provider:
+        app.config["OIDC_PROVIDERS"] = [provider.config()]
         yield provider
 
 

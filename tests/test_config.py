@@ -11,7 +11,7 @@ from flask import Flask
 from app import ConfigError, configure_secret_key, create_app
 from config import DevelopmentConfig, ProductionConfig, TestingConfig, database_url
 
-from .helpers import STRONG_KEY
+from .helpers import PUBLIC_HOST, STRONG_KEY
 
 
 @pytest.mark.parametrize(
@@ -98,11 +98,58 @@ def test_private_networks_and_dev_provider_are_off_only_in_production(config_cla
     assert config_class.DEV_OPENID_PROVIDER is enabled
 
 
-def test_dev_provider_is_404_in_production(production_env):
+DEV_PATHS = (
+    "/dev/openid/",
+    "/dev/openid/id/alice",
+    "/dev/openid/endpoint",
+    "/dev/oidc/",
+    "/dev/oidc/.well-known/openid-configuration",
+    "/dev/oidc/authorize",
+    "/dev/oidc/jwks",
+)
+
+
+def test_the_dev_providers_are_404_in_production(production_env):
     client = create_app(ProductionConfig).test_client()
-    for path in ("/dev/openid/", "/dev/openid/id/alice", "/dev/openid/endpoint"):
-        assert client.get(path).status_code == 404
-    assert "/dev/openid/" not in client.get("/login").text
+    for path in DEV_PATHS:
+        assert client.get(path, base_url=f"https://{PUBLIC_HOST}").status_code == 404
+    assert client.post("/dev/oidc/token", base_url=f"https://{PUBLIC_HOST}").status_code == 404
+    login = client.get("/login", base_url=f"https://{PUBLIC_HOST}").text
+    assert "/dev/openid/" not in login and "/login/oidc/dev" not in login
+    assert (
+        client.get("/login/oidc/dev/callback", base_url=f"https://{PUBLIC_HOST}").status_code == 404
+    )
+
+
+@pytest.mark.parametrize(
+    ("providers", "reason"),
+    [
+        ('[{"name": "SSO", "issuer": "https://sso.example"}]', "lacks client_id, client_secret"),
+        ('[{"name": "SSO", "issuer": "sso.example", "client_id": "c", "client_secret": "s"}]',
+         "the issuer of sso must be a URL"),
+        ('[{"name": "A", "key": "x", "issuer": "https://a.example", "client_id": "c",'
+         ' "client_secret": "s"}, {"name": "B", "key": "x", "issuer": "https://b.example",'
+         ' "client_id": "c", "client_secret": "s"}]', "two providers have the same key"),
+    ],
+)  # fmt: skip
+def test_production_refuses_to_start_with_a_broken_oidc_provider(
+    production_env, monkeypatch, providers, reason
+):
+    monkeypatch.setenv("FLASK_OIDC_PROVIDERS", providers)
+    with pytest.raises(ConfigError, match=reason):
+        create_app(ProductionConfig)
+
+
+def test_a_configured_oidc_provider_gets_a_button(production_env, monkeypatch):
+    monkeypatch.setenv(
+        "FLASK_OIDC_PROVIDERS",
+        '[{"name": "Example SSO", "issuer": "https://sso.example", "client_id": "c",'
+        ' "client_secret": "s"}]',
+    )
+    login = (
+        create_app(ProductionConfig).test_client().get("/login", base_url=f"https://{PUBLIC_HOST}")
+    )
+    assert 'formaction="/login/oidc/example-sso"' in login.text
 
 
 def test_create_app_with_no_argument_is_production(monkeypatch):

@@ -14,9 +14,9 @@ from flask import (
 )
 from flask_login import current_user, login_required, logout_user
 
-from .. import csrf, db, oid, ratelimit
+from .. import csrf, db, oid, oidc, ratelimit
 from ..auth.forms import LinkOpenIDForm
-from ..auth.views import LINK_TO
+from ..auth.views import LINK_TO, start_oidc
 from ..forms import EmptyForm
 from ..models import Identity, Post, SignIn, User
 from .forms import DeleteAccountForm
@@ -44,6 +44,7 @@ def render_account(link_form: LinkOpenIDForm, status: int = 200):
         user=user,
         sign_ins=list(sign_ins),
         link_form=link_form,
+        oidc_providers=oidc.providers(),
         form=EmptyForm(),
     ), status
 
@@ -75,6 +76,17 @@ def link_openid():
 # As for /login: a provider may POST its signed answer back here; the link
 # form checks its own CSRF token.
 csrf.exempt(link_openid)
+
+
+@bp.route("/link/oidc/<key>", methods=["POST"])
+@login_required
+def link_oidc(key: str):
+    """Start linking an OpenID Connect identity; the provider sends the browser
+    to auth.oidc_callback, which links it."""
+    provider = oidc.find_provider(key) or abort(404)
+    ratelimit.hit(current_app.config["SIGNIN_RATE_LIMIT"], f"signin:{request.remote_addr}")
+    session[LINK_TO] = current_user.get_id()
+    return start_oidc(provider, url_for(".index"))
 
 
 @bp.route("/identities/<int:identity_id>/unlink", methods=["POST"])

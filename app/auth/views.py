@@ -2,6 +2,7 @@ from dataclasses import replace
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     redirect,
@@ -12,11 +13,11 @@ from flask import (
 )
 from flask_login import current_user, login_user, logout_user
 
-from .. import csrf, db, oid, ratelimit
+from .. import csrf, db, oid, oidc, ratelimit
 from ..forms import EmptyForm
 from ..models import User
 from .accounts import Claim, clean_email, find_or_create_user, link_identity, record_sign_in
-from .forms import LoginForm
+from .forms import LoginForm, OIDCLoginForm
 
 bp = Blueprint("auth", __name__)
 
@@ -57,7 +58,11 @@ def login():
         form.openid.data = session.get("openid_identifier")
         form.remember_me.data = session.get("remember_me", False)
     return render_template(
-        "auth/login.html", title="Sign in", form=form, providers=providers()
+        "auth/login.html",
+        title="Sign in",
+        form=form,
+        providers=providers(),
+        oidc_providers=oidc.providers(),
     ), status
 
 
@@ -98,6 +103,53 @@ def complete_sign_in(claim: Claim, next_url: str):
     session.clear()
     login_user(user, remember=remember)
     return redirect(next_url)
+
+
+# Where to land after an OpenID Connect sign-in (the OpenID 2.0 path keeps
+# ``next`` in its return URL instead).
+OIDC_NEXT = "oidc_next"
+
+
+@bp.route("/login/oidc/<key>", methods=["POST"])
+def oidc_login(key: str):
+    """An OpenID Connect button on the login page: off to the provider."""
+    provider = oidc.find_provider(key) or abort(404)
+    form = OIDCLoginForm()
+    if not form.validate_on_submit():
+        flash("The sign-in form expired. Please try again.", "error")
+        return redirect(url_for("auth.login"))
+    ratelimit.hit(current_app.config["SIGNIN_RATE_LIMIT"], f"signin:{request.remote_addr}")
+    session.pop(LINK_TO, None)
+    session["remember_me"] = form.remember_me.data
+    session[OIDC_NEXT] = oid.get_next_url()
+    return start_oidc(provider, url_for("auth.login"))
+
+
+def start_oidc(provider: oidc.Provider, back: str):
+    """Redirect to ``provider``; if it cannot be reached, back to ``back`` with why."""
+    try:
+        return oidc.start(provider)
+    except oidc.SignInFailed as failure:
+        flash(str(failure), "error")
+        return redirect(back)
+
+
+@bp.route("/login/oidc/<key>/callback")
+def oidc_callback(key: str):
+    """The provider sends the browser back here with a code, or an error."""
+    provider = oidc.find_provider(key) or abort(404)
+    try:
+        claims = oidc.finish(provider)
+    except oidc.SignInFailed as failure:
+        flash(str(failure), "error")
+        linking = session.pop(LINK_TO, None) is not None and current_user.is_authenticated
+        return redirect(url_for("account.index" if linking else "auth.login"))
+    # Claims are JSON: only strings are taken as names and addresses.
+    text = {k: v for k, v in claims.items() if isinstance(v, str)}
+    email = text.get("email") if claims.get("email_verified") is not False else None
+    nickname = text.get("preferred_username") or text.get("nickname") or text.get("name")
+    claim = Claim("oidc", provider.issuer, claims["sub"], provider.name, nickname, email)
+    return complete_sign_in(claim, session.pop(OIDC_NEXT, None) or url_for("main.index"))
 
 
 LINK_MESSAGES = {

@@ -5,6 +5,7 @@ import re
 from playwright.sync_api import Page, expect
 
 BUILT_IN = "Built-in provider (development)"
+OIDC_BUILT_IN = "Built-in OpenID Connect (development)"
 
 
 def sign_in(page: Page, username: str = "demo", remember: bool = False) -> None:

@@ -4,7 +4,7 @@ import re
 
 from playwright.sync_api import expect
 
-from .people import BUILT_IN, sign_in, tab_to
+from .people import BUILT_IN, OIDC_BUILT_IN, sign_in, tab_to
 
 
 def test_sign_in_with_the_built_in_provider_button(page, live_server):
@@ -73,7 +73,7 @@ def test_the_whole_sign_in_works_with_the_keyboard_alone(page):
     page.goto("/login")
     tab_to(page, "#remember_me")
     page.keyboard.press("Space")
-    tab_to(page, "button.provider")  # the built-in provider comes first
+    tab_to(page, "button.provider[data-url]")  # the built-in OpenID provider comes first
     page.keyboard.press("Space")  # fills the field and focuses it
     expect(page.get_by_label("OpenID")).to_be_focused()
     page.keyboard.press("Enter")
@@ -95,3 +95,36 @@ def test_a_post_written_on_the_index_appears_at_the_top(page):
     expect(page.locator(".post-body").first).to_have_text("Hello from Chromium")
     expect(page.locator(".post-author").first).to_have_text("demo")
     expect(page.locator(".post time").first).to_have_text("just now")
+
+
+def approve_as(page, username=None):
+    """Approve at a built-in provider; ``username`` when it asks for one."""
+    expect(page.get_by_role("heading", name="Approve sign-in")).to_be_visible()
+    if username:
+        page.get_by_label("Username").fill(username)
+    page.get_by_role("button", name="Approve").click()
+
+
+def test_one_account_signs_in_with_openid_connect_or_openid_once_linked(page):
+    page.goto("/login")
+    page.get_by_role("button", name=OIDC_BUILT_IN).click()
+    approve_as(page, "carol")
+    expect(page.get_by_role("heading", name="Hi, carol!")).to_be_visible()
+
+    page.locator("a.nav-user").click()
+    page.get_by_label("OpenID").fill(page.url.replace("/account", "/dev/openid/id/carol-openid"))
+    page.get_by_role("button", name="Link", exact=True).click()
+    approve_as(page)  # the identity URL names the user
+    expect(page.get_by_text("OpenID identity linked.")).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile("^Unlink"))).to_have_count(2)
+
+    page.get_by_role("button", name="Logout").click()
+    page.get_by_label("OpenID").fill(page.url.replace("/login", "/dev/openid/id/carol-openid"))
+    page.get_by_role("button", name="Sign in").click()
+    approve_as(page)
+    expect(page.get_by_role("heading", name="Hi, carol!")).to_be_visible()
+
+    page.get_by_role("button", name="Logout").click()
+    page.get_by_role("button", name=OIDC_BUILT_IN).click()
+    approve_as(page, "carol")
+    expect(page.get_by_role("heading", name="Hi, carol!")).to_be_visible()

@@ -1,0 +1,189 @@
+"""OpenID Connect sign-in: Authlib's Flask client, one per provider.
+
+Authlib does the protocol: the authorization code flow with PKCE, ``state``
+kept in the session and checked, a ``nonce`` per sign-in, and the ID token's
+signature (against the provider's JWKS), issuer, audience, expiry and nonce.
+This module adds what a site needs around it: providers from configuration,
+the discovery document's issuer checked against the configured one, no
+unsigned tokens even if a provider offers them, and every failure turned into
+a sentence for the login page.
+"""
+
+import re
+from dataclasses import dataclass
+
+import requests
+from authlib.integrations.flask_client import OAuth, OAuthError
+from flask import Flask, current_app, url_for
+from joserfc.errors import JoseError
+
+from .safe_openid import site_root
+
+DEFAULT_SCOPES = "openid email profile"
+DEV_KEY = "dev"
+
+
+class OIDCConfigError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Provider:
+    key: str
+    name: str
+    issuer: str
+    client_id: str
+    client_secret: str
+    scopes: str = DEFAULT_SCOPES
+
+    @property
+    def metadata_url(self) -> str:
+        return self.issuer.rstrip("/") + "/.well-known/openid-configuration"
+
+
+class SignInFailed(Exception):
+    """An OpenID Connect sign-in did not verify; the message says why, for people."""
+
+
+def parse_providers(entries) -> list[Provider]:
+    """Read OIDC_PROVIDERS; raise OIDCConfigError naming what is wrong."""
+    providers = []
+    for entry in entries or ():
+        missing = [k for k in ("name", "issuer", "client_id", "client_secret") if not entry.get(k)]
+        if missing:
+            raise OIDCConfigError(f"OIDC_PROVIDERS entry {entry!r} lacks {', '.join(missing)}")
+        key = entry.get("key") or re.sub(r"[^a-z0-9]+", "-", entry["name"].lower()).strip("-")
+        if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", key) or key == DEV_KEY:
+            raise OIDCConfigError(f"OIDC_PROVIDERS: {key!r} cannot be a provider key")
+        if not entry["issuer"].startswith(("https://", "http://")) or len(entry["issuer"]) > 255:
+            raise OIDCConfigError(f"OIDC_PROVIDERS: the issuer of {key} must be a URL")
+        scopes = entry.get("scopes") or DEFAULT_SCOPES
+        if "openid" not in scopes.split():
+            scopes = "openid " + scopes
+        providers.append(
+            Provider(key, entry["name"], entry["issuer"], entry["client_id"],
+                     entry["client_secret"], scopes)
+        )  # fmt: skip
+    keys = [p.key for p in providers]
+    if len(keys) != len(set(keys)):
+        raise OIDCConfigError("OIDC_PROVIDERS: two providers have the same key")
+    return providers
+
+
+def init_app(app: Flask) -> None:
+    parse_providers(app.config["OIDC_PROVIDERS"])  # fail at start, not at sign-in
+    OAuth(app)
+
+
+def providers() -> list[Provider]:
+    """The providers to offer, the built-in one first when it is on."""
+    listed = parse_providers(current_app.config["OIDC_PROVIDERS"])
+    if current_app.config["DEV_OPENID_PROVIDER"]:
+        listed.insert(0, dev_provider())
+    return listed
+
+
+def dev_provider() -> Provider:
+    # The built-in provider lives on this site, so its issuer is this site's.
+    issuer = site_root() + url_for("devoidc.index").lstrip("/").rstrip("/")
+    return Provider(
+        DEV_KEY,
+        "Built-in OpenID Connect (development)",
+        issuer,
+        current_app.config["DEV_OIDC_CLIENT_ID"],
+        current_app.config["DEV_OIDC_CLIENT_SECRET"],
+    )
+
+
+def find_provider(key: str) -> Provider | None:
+    return next((p for p in providers() if p.key == key), None)
+
+
+def client(provider: Provider):
+    """Authlib's client for ``provider``, made once per issuer."""
+    registry = current_app.extensions["authlib.integrations.flask_client"]
+    # The issuer is part of the name: the state Authlib keeps in the session
+    # is then bound to one issuer, and the built-in provider's issuer follows
+    # the host it is reached on.
+    name = f"{provider.key}@{provider.issuer}"
+    return registry.create_client(name) or registry.register(
+        name,
+        client_id=provider.client_id,
+        client_secret=provider.client_secret,
+        server_metadata_url=provider.metadata_url,
+        client_kwargs={
+            "scope": provider.scopes,
+            "code_challenge_method": "S256",
+            "default_timeout": current_app.config["OIDC_TIMEOUT"],
+        },
+    )
+
+
+def metadata(provider: Provider) -> dict:
+    """The provider's discovery document, checked.
+
+    Its issuer must be the configured one (OpenID Connect Discovery 4.3), so
+    one provider cannot pose as another; and "none" is struck from the
+    signing algorithms, so an unsigned ID token is never accepted.
+    """
+    data = client(provider).load_server_metadata()
+    if data.get("issuer") != provider.issuer:
+        raise SignInFailed(
+            f"{provider.name} is not set up correctly: its discovery document names "
+            "another issuer. You were not signed in."
+        )
+    algorithms = data.get("id_token_signing_alg_values_supported") or ["RS256"]
+    data["id_token_signing_alg_values_supported"] = [
+        a for a in algorithms if str(a).lower() != "none"
+    ] or ["RS256"]
+    return data
+
+
+def start(provider: Provider):
+    """Redirect to the provider's authorization endpoint."""
+    try:
+        metadata(provider)
+        redirect_uri = site_root() + url_for("auth.oidc_callback", key=provider.key).lstrip("/")
+        return client(provider).authorize_redirect(redirect_uri)
+    except SignInFailed:
+        raise
+    except (requests.RequestException, ValueError, KeyError, RuntimeError) as error:
+        current_app.logger.warning("OpenID Connect: %s did not answer: %s", provider.key, error)
+        raise SignInFailed(f"Could not reach {provider.name}. Try again later.") from None
+
+
+def finish(provider: Provider) -> dict:
+    """Verify the provider's answer; return the ID token's claims."""
+    try:
+        metadata(provider)
+        token = client(provider).authorize_access_token()
+    except SignInFailed:
+        raise
+    except OAuthError as error:
+        raise SignInFailed(failure_message(provider, error)) from None
+    except JoseError as error:
+        current_app.logger.warning("OpenID Connect: %s ID token refused: %r", provider.key, error)
+        raise SignInFailed(
+            f"{provider.name}'s answer could not be verified, so you were not signed in."
+        ) from None
+    except (requests.RequestException, ValueError, KeyError, RuntimeError) as error:
+        current_app.logger.warning("OpenID Connect: %s failed: %r", provider.key, error)
+        raise SignInFailed(
+            f"{provider.name} did not complete the sign-in. Try again later."
+        ) from None
+    claims = token.get("userinfo")
+    if not claims:
+        raise SignInFailed(f"{provider.name} sent no ID token, so you were not signed in.")
+    sub = claims.get("sub")
+    # OpenID Connect Core 2: a case-sensitive string of at most 255 ASCII characters.
+    if not isinstance(sub, str) or not 0 < len(sub) <= 255 or not sub.isascii():
+        raise SignInFailed(f"{provider.name} sent an unusable identity, so you were not signed in.")
+    return dict(claims)
+
+
+def failure_message(provider: Provider, error: OAuthError) -> str:
+    if error.error == "mismatching_state":
+        return "That sign-in was not started in this browser, or it expired. Please try again."
+    if error.error == "access_denied":
+        return f"You cancelled the sign-in at {provider.name}."
+    return f"{provider.name} refused the sign-in ({error.error}). Please try again."
