@@ -187,3 +187,22 @@ def test_the_built_in_provider_refuses_a_wrong_client_secret(browser):
     )
     assert response.status_code == 401
     assert response.json()["error"] == "invalid_client"
+
+
+def test_an_oidc_identity_with_an_accounts_email_gets_an_account_of_its_own(
+    browser, oidc_provider, users
+):
+    browser.sign_in(dev_identifier(browser), username="alice", email="alice@example.com")
+    browser.submit(browser.get("/logout"))
+    oidc_provider.claims = {"preferred_username": "mallory", "email": "alice@example.com"}
+    page = start_oidc(browser, "test-sso")
+    assert "Hi, mallory!" in page.text
+    assert [u.nickname for u in users()] == ["alice", "mallory"]
+
+
+def test_starting_oidc_sign_ins_is_rate_limited_per_client_address(app, browser, oidc_provider):
+    app.config["SIGNIN_RATE_LIMIT"] = "2 per minute"
+    for _ in range(2):
+        start_oidc(browser, "test-sso")
+        browser.submit(browser.get("/logout"))
+    assert start_oidc(browser, "test-sso").status_code == 429
