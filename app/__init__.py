@@ -52,11 +52,16 @@ login.login_message_category = "info"
 
 
 @sa.event.listens_for(Engine, "connect")
-def enforce_sqlite_foreign_keys(dbapi_connection, connection_record):
+def configure_sqlite(dbapi_connection, connection_record):
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
     # SQLite ignores foreign keys, ON DELETE CASCADE included, unless asked
     # on each connection; PostgreSQL always enforces them.
-    if isinstance(dbapi_connection, sqlite3.Connection):
-        dbapi_connection.execute("PRAGMA foreign_keys=ON")
+    dbapi_connection.execute("PRAGMA foreign_keys=ON")
+    # In write-ahead-log mode (set by init-db), syncing at checkpoints is
+    # what SQLite recommends: no corruption on power loss, far fewer syncs.
+    if dbapi_connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+        dbapi_connection.execute("PRAGMA synchronous=NORMAL")
 
 
 class ConfigError(RuntimeError):

@@ -7,15 +7,16 @@ This module adds what a site needs around it: providers from configuration,
 the discovery document's issuer checked against the configured one, no
 unsigned tokens even if a provider offers them, and every failure turned into
 a sentence for the login page.
+
+Authlib (with requests, joserfc and cryptography, about 10 MB per worker)
+is imported only once a provider is used, so a site without OpenID Connect
+does not carry it.
 """
 
 import re
 from dataclasses import dataclass
 
-import requests
-from authlib.integrations.flask_client import OAuth, OAuthError
 from flask import Flask, current_app, url_for
-from joserfc.errors import JoseError
 
 from .safe_openid import site_root
 
@@ -72,7 +73,6 @@ def parse_providers(entries) -> list[Provider]:
 
 def init_app(app: Flask) -> None:
     parse_providers(app.config["OIDC_PROVIDERS"])  # fail at start, not at sign-in
-    OAuth(app)
 
 
 def providers() -> list[Provider]:
@@ -101,7 +101,11 @@ def find_provider(key: str) -> Provider | None:
 
 def client(provider: Provider):
     """Authlib's client for ``provider``, made once per issuer."""
-    registry = current_app.extensions["authlib.integrations.flask_client"]
+    from authlib.integrations.flask_client import OAuth
+
+    registry = current_app.extensions.get("authlib.integrations.flask_client") or OAuth(
+        current_app._get_current_object()
+    )
     # The issuer is part of the name: the state Authlib keeps in the session
     # is then bound to one issuer, and the built-in provider's issuer follows
     # the host it is reached on.
@@ -141,6 +145,8 @@ def metadata(provider: Provider) -> dict:
 
 def start(provider: Provider):
     """Redirect to the provider's authorization endpoint."""
+    import requests
+
     try:
         metadata(provider)
         redirect_uri = site_root() + url_for("auth.oidc_callback", key=provider.key).lstrip("/")
@@ -154,6 +160,10 @@ def start(provider: Provider):
 
 def finish(provider: Provider) -> dict:
     """Verify the provider's answer; return the ID token's claims."""
+    import requests
+    from authlib.integrations.flask_client import OAuthError
+    from joserfc.errors import JoseError
+
     try:
         metadata(provider)
         token = client(provider).authorize_access_token()
@@ -181,7 +191,8 @@ def finish(provider: Provider) -> dict:
     return dict(claims)
 
 
-def failure_message(provider: Provider, error: OAuthError) -> str:
+def failure_message(provider: Provider, error) -> str:
+    """Say why ``error`` (Authlib's OAuthError) ended the sign-in."""
     if error.error == "mismatching_state":
         return "That sign-in was not started in this browser, or it expired. Please try again."
     if error.error == "access_denied":

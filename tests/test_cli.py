@@ -42,3 +42,20 @@ def test_db_create_script_keeps_existing_data_when_run_twice(tmp_path):
     with engine.connect() as connection:
         assert connection.execute(sa.text("SELECT count(*) FROM user")).scalar() == 1
     engine.dispose()
+
+
+def test_a_sqlite_database_is_put_in_write_ahead_log_mode(tmp_path, monkeypatch):
+    from app import create_app
+    from app.cli import init_db
+    from config import TestingConfig
+
+    monkeypatch.setenv("FLASK_SQLALCHEMY_DATABASE_URI", f"sqlite:///{tmp_path / 'wal.db'}")
+    app = create_app(TestingConfig)
+    with app.app_context():
+        init_db()
+        db.engine.dispose()  # new connections see the mode the file now has
+        with db.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        db.engine.dispose()

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from .. import db
 from ..models import NICKNAME_MAX_LENGTH, Identity, SignIn, User, now_utc
@@ -91,8 +92,11 @@ class Claim:
     email: str | None = None
 
     def find(self) -> Identity | None:
+        """The identity, with its account loaded in the same query."""
         return db.session.scalar(
-            sa.select(Identity).where(
+            sa.select(Identity)
+            .options(joinedload(Identity.user))
+            .where(
                 Identity.kind == self.kind,
                 Identity.issuer == self.issuer,
                 Identity.subject == self.subject,
@@ -155,14 +159,20 @@ def link_identity(user: User, claim: Claim) -> str:
 SIGN_IN_HISTORY = timedelta(days=90)
 
 
-def record_sign_in(user: User, claim: Claim, address: str | None) -> None:
+def record_sign_in(user_id: int, claim: Claim, address: str | None) -> None:
     """Note the sign-in for the account page, and when the identity was last used."""
     now = now_utc()
-    identity = claim.find()
-    if identity is not None:
-        identity.last_used = now
-    db.session.add(SignIn(user_id=user.id, at=now, provider=claim.provider, address=address))
     db.session.execute(
-        sa.delete(SignIn).where(SignIn.user_id == user.id, SignIn.at < now - SIGN_IN_HISTORY)
+        sa.update(Identity)
+        .where(
+            Identity.kind == claim.kind,
+            Identity.issuer == claim.issuer,
+            Identity.subject == claim.subject,
+        )
+        .values(last_used=now)
+    )
+    db.session.add(SignIn(user_id=user_id, at=now, provider=claim.provider, address=address))
+    db.session.execute(
+        sa.delete(SignIn).where(SignIn.user_id == user_id, SignIn.at < now - SIGN_IN_HISTORY)
     )
     db.session.commit()

@@ -97,11 +97,12 @@ def complete_sign_in(claim: Claim, next_url: str):
     if not user.is_active:
         flash("This account has been disabled. Contact the site's administrators.", "error")
         return redirect(url_for("auth.login"))
-    record_sign_in(user, claim, request.remote_addr)
     remember = bool(session.get("remember_me"))
     # Start from an empty session: nothing planted before sign-in survives it.
     session.clear()
     login_user(user, remember=remember)
+    # After login_user, whose reads of the account its commit would expire.
+    record_sign_in(user.id, claim, request.remote_addr)
     return redirect(next_url)
 
 
