@@ -162,6 +162,9 @@ SIGN_IN_HISTORY = timedelta(days=90)
 def record_sign_in(user_id: int, claim: Claim, address: str | None) -> None:
     """Note the sign-in for the account page, and when the identity was last used."""
     now = now_utc()
+    # Plain statements: no object in this session is affected, so the ORM
+    # need not look for any (that search cost more than the statements).
+    plain = {"synchronize_session": False}
     db.session.execute(
         sa.update(Identity)
         .where(
@@ -170,9 +173,14 @@ def record_sign_in(user_id: int, claim: Claim, address: str | None) -> None:
             Identity.subject == claim.subject,
         )
         .values(last_used=now)
+        .execution_options(**plain)
     )
-    db.session.add(SignIn(user_id=user_id, at=now, provider=claim.provider, address=address))
     db.session.execute(
-        sa.delete(SignIn).where(SignIn.user_id == user_id, SignIn.at < now - SIGN_IN_HISTORY)
+        sa.insert(SignIn).values(user_id=user_id, at=now, provider=claim.provider, address=address)
+    )
+    db.session.execute(
+        sa.delete(SignIn)
+        .where(SignIn.user_id == user_id, SignIn.at < now - SIGN_IN_HISTORY)
+        .execution_options(**plain)
     )
     db.session.commit()
