@@ -39,6 +39,25 @@ class LiveServer:
         self.server.server_close()
 
 
+class ServedApp:
+    """A WSGI app of the tests' own (``self.wsgi``), served on loopback
+    while in a ``with`` block; ``url`` is where."""
+
+    def __init__(self, host="127.0.0.1"):
+        self.live = LiveServer(self.wsgi, host)
+        self.url = self.live.url
+
+    def wsgi(self, environ, start_response):
+        raise NotImplementedError
+
+    def __enter__(self):
+        self.live.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        self.live.__exit__(*exc)
+
+
 class _FormParser(HTMLParser):
     def __init__(self):
         super().__init__()

@@ -26,7 +26,7 @@ from joserfc import jwt
 from joserfc.jwk import RSAKey
 from werkzeug.wrappers import Request, Response
 
-from .helpers import LiveServer
+from .helpers import ServedApp
 
 KID = "test-key"
 
@@ -35,7 +35,7 @@ def b64(data: dict) -> str:
     return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
 
 
-class OIDCTestProvider:
+class OIDCTestProvider(ServedApp):
     client_id = "microblog"
     client_secret = "secret-for-tests"
 
@@ -48,15 +48,7 @@ class OIDCTestProvider:
         self.codes: dict[str, dict] = {}
         self.last_id_token = None
         self.hits: list[str] = []
-        self.live = LiveServer(self.wsgi)
-        self.url = self.live.url
-
-    def __enter__(self):
-        self.live.__enter__()
-        return self
-
-    def __exit__(self, *exc):
-        self.live.__exit__(*exc)
+        super().__init__()
 
     def config(self, name="Test SSO") -> dict:
         """The OIDC_PROVIDERS entry for this provider."""

@@ -15,10 +15,10 @@ from openid.store.memstore import MemoryStore
 from openid.store.nonce import mkNonce
 from werkzeug.wrappers import Request, Response
 
-from .helpers import LiveServer
+from .helpers import ServedApp
 
 
-class TestProvider:
+class TestProvider(ServedApp):
     __test__ = False  # not a test class, despite its name
 
     def __init__(self, host="127.0.0.1"):
@@ -31,15 +31,7 @@ class TestProvider:
         # Extra documents to serve: path -> (body, content type).
         self.documents: dict[str, tuple[str, str]] = {}
         self.store = MemoryStore()
-        self.live = LiveServer(self.wsgi, host)
-        self.url = self.live.url
-
-    def __enter__(self):
-        self.live.__enter__()
-        return self
-
-    def __exit__(self, *exc):
-        self.live.__exit__(*exc)
+        super().__init__(host)
 
     def identity(self, name: str, **profile) -> str:
         """Create an identity whose sign-in sends ``profile`` (nickname, email)."""
