@@ -75,9 +75,18 @@ def init_app(app: Flask) -> None:
     parse_providers(app.config["OIDC_PROVIDERS"])  # fail at start, not at sign-in
 
 
+def configured_providers() -> list[Provider]:
+    """OIDC_PROVIDERS, parsed once for as long as the setting stays the same."""
+    entries = current_app.config["OIDC_PROVIDERS"]
+    cached = current_app.extensions.get("oidc_providers")
+    if cached is None or cached[0] is not entries:
+        cached = current_app.extensions["oidc_providers"] = (entries, parse_providers(entries))
+    return cached[1]
+
+
 def providers() -> list[Provider]:
     """The providers to offer, the built-in one first when it is on."""
-    listed = parse_providers(current_app.config["OIDC_PROVIDERS"])
+    listed = list(configured_providers())
     if current_app.config["DEV_OPENID_PROVIDER"]:
         listed.insert(0, dev_provider())
     return listed

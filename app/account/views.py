@@ -4,20 +4,17 @@ import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
-    request,
     session,
     url_for,
 )
 from flask_login import current_user, login_required, logout_user
 
-from .. import csrf, db, oid, oidc, ratelimit
+from .. import csrf, db, oid, oidc
 from ..auth.forms import LinkOpenIDForm
-from ..auth.views import LINK_TO, start_oidc
-from ..forms import EmptyForm
+from ..auth.views import LINK_TO, count_sign_in_start, start_oidc
 from ..models import Identity, Post, SignIn, User
 from .forms import DeleteAccountForm
 
@@ -45,7 +42,6 @@ def render_account(link_form: LinkOpenIDForm, status: int = 200):
         sign_ins=list(sign_ins),
         link_form=link_form,
         oidc_providers=oidc.providers(),
-        form=EmptyForm(),
     ), status
 
 
@@ -64,7 +60,7 @@ def link_openid():
     form = LinkOpenIDForm()
     if not form.is_submitted():
         return redirect(url_for(".index"))  # back from a cancelled or failed link
-    ratelimit.hit(current_app.config["SIGNIN_RATE_LIMIT"], f"signin:{request.remote_addr}")
+    count_sign_in_start()
     if form.validate_on_submit():
         session[LINK_TO] = current_user.get_id()
         return oid.try_login(form.openid.data)
@@ -84,7 +80,7 @@ def link_oidc(key: str):
     """Start linking an OpenID Connect identity; the provider sends the browser
     to auth.oidc_callback, which links it."""
     provider = oidc.find_provider(key) or abort(404)
-    ratelimit.hit(current_app.config["SIGNIN_RATE_LIMIT"], f"signin:{request.remote_addr}")
+    count_sign_in_start()
     session[LINK_TO] = current_user.get_id()
     return start_oidc(provider, url_for(".index"))
 

@@ -60,12 +60,6 @@ class LoginForm(FlaskForm):
     submit = SubmitField("Sign in")
 
 
-class OIDCLoginForm(FlaskForm):
-    """An OpenID Connect button on the login page: the token, and remember me."""
-
-    remember_me = BooleanField("Remember me")
-
-
 class LinkOpenIDForm(FlaskForm):
     openid = openid_field()
     submit = SubmitField("Link")

@@ -17,7 +17,7 @@ from .. import csrf, db, oid, oidc, ratelimit
 from ..forms import EmptyForm
 from ..models import User
 from .accounts import Claim, clean_email, find_or_create_user, link_identity, record_sign_in
-from .forms import LoginForm, OIDCLoginForm
+from .forms import LoginForm
 
 bp = Blueprint("auth", __name__)
 
@@ -33,6 +33,12 @@ def providers() -> list[dict]:
     return listed
 
 
+def count_sign_in_start() -> None:
+    """Starting a sign-in or a link costs (a provider is asked): limit it per
+    client address; past SIGNIN_RATE_LIMIT, a 429."""
+    ratelimit.hit(current_app.config["SIGNIN_RATE_LIMIT"], f"signin:{request.remote_addr}")
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @oid.loginhandler
 def login():
@@ -41,9 +47,9 @@ def login():
         return redirect(oid.get_next_url())
     form = LoginForm()
     if form.is_submitted():
-        # Starting a sign-in costs (a provider is asked); a provider's answer
-        # posted back is handled by oid.loginhandler and never reaches here.
-        ratelimit.hit(current_app.config["SIGNIN_RATE_LIMIT"], f"signin:{request.remote_addr}")
+        # A provider's answer posted back is handled by oid.loginhandler and
+        # never reaches here.
+        count_sign_in_start()
     if form.validate_on_submit():
         session["remember_me"] = form.remember_me.data
         session["openid_identifier"] = form.openid.data
@@ -115,13 +121,10 @@ OIDC_NEXT = "oidc_next"
 def oidc_login(key: str):
     """An OpenID Connect button on the login page: off to the provider."""
     provider = oidc.find_provider(key) or abort(404)
-    form = OIDCLoginForm()
-    if not form.validate_on_submit():
-        flash("The sign-in form expired. Please try again.", "error")
-        return redirect(url_for("auth.login"))
-    ratelimit.hit(current_app.config["SIGNIN_RATE_LIMIT"], f"signin:{request.remote_addr}")
+    count_sign_in_start()
     session.pop(LINK_TO, None)
-    session["remember_me"] = form.remember_me.data
+    # The login form's checkbox (CSRFProtect has checked the form's token).
+    session["remember_me"] = bool(request.form.get("remember_me"))
     session[OIDC_NEXT] = oid.get_next_url()
     return start_oidc(provider, url_for("auth.login"))
 
