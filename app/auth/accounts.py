@@ -76,6 +76,27 @@ def random_nickname(base: str) -> str:
     return f"{base[: NICKNAME_MAX_LENGTH - 8]}-{secrets.randbelow(10**6)}"
 
 
+# The statements of every sign-in, built once with parameters: building one
+# costs more than running it, and SQLAlchemy keys its cache of compiled SQL
+# on each new statement object anew.
+_identity, _sign_in = Identity.__table__, SignIn.__table__
+_is_claimed_identity = sa.and_(
+    _identity.c.kind == sa.bindparam("claimed_kind"),
+    _identity.c.issuer == sa.bindparam("claimed_issuer"),
+    _identity.c.subject == sa.bindparam("claimed_subject"),
+)
+FIND_IDENTITY = sa.select(Identity).options(joinedload(Identity.user)).where(_is_claimed_identity)
+# Core tables rather than the ORM's bulk statements: no object of the session
+# is affected, so the ORM need not look for any.
+TOUCH_IDENTITY = (
+    _identity.update().where(_is_claimed_identity).values(last_used=sa.bindparam("now"))
+)
+ADD_SIGN_IN = _sign_in.insert()
+FORGET_SIGN_INS = _sign_in.delete().where(
+    _sign_in.c.user_id == sa.bindparam("user_id"), _sign_in.c.at < sa.bindparam("before")
+)
+
+
 @dataclass(frozen=True)
 class Claim:
     """An identity a provider has just proved, with what it said about the person.
@@ -93,15 +114,15 @@ class Claim:
 
     def find(self) -> Identity | None:
         """The identity, with its account loaded in the same query."""
-        return db.session.scalar(
-            sa.select(Identity)
-            .options(joinedload(Identity.user))
-            .where(
-                Identity.kind == self.kind,
-                Identity.issuer == self.issuer,
-                Identity.subject == self.subject,
-            )
-        )
+        return db.session.scalar(FIND_IDENTITY, self.key())
+
+    def key(self) -> dict[str, str]:
+        """The parameters of ``_is_claimed_identity``."""
+        return {
+            "claimed_kind": self.kind,
+            "claimed_issuer": self.issuer,
+            "claimed_subject": self.subject,
+        }
 
     def identity(self) -> Identity:
         return Identity(
@@ -162,25 +183,9 @@ SIGN_IN_HISTORY = timedelta(days=90)
 def record_sign_in(user_id: int, claim: Claim, address: str | None) -> None:
     """Note the sign-in for the account page, and when the identity was last used."""
     now = now_utc()
-    # Plain statements: no object in this session is affected, so the ORM
-    # need not look for any (that search cost more than the statements).
-    plain = {"synchronize_session": False}
+    db.session.execute(TOUCH_IDENTITY, {**claim.key(), "now": now})
     db.session.execute(
-        sa.update(Identity)
-        .where(
-            Identity.kind == claim.kind,
-            Identity.issuer == claim.issuer,
-            Identity.subject == claim.subject,
-        )
-        .values(last_used=now)
-        .execution_options(**plain)
+        ADD_SIGN_IN, {"user_id": user_id, "at": now, "provider": claim.provider, "address": address}
     )
-    db.session.execute(
-        sa.insert(SignIn).values(user_id=user_id, at=now, provider=claim.provider, address=address)
-    )
-    db.session.execute(
-        sa.delete(SignIn)
-        .where(SignIn.user_id == user_id, SignIn.at < now - SIGN_IN_HISTORY)
-        .execution_options(**plain)
-    )
+    db.session.execute(FORGET_SIGN_INS, {"user_id": user_id, "before": now - SIGN_IN_HISTORY})
     db.session.commit()
