@@ -49,6 +49,7 @@ FULL = {
     "seconds": 3,
     "sign_ins": 20,
     "workers": 4,
+    "floor_connections": (16,),
 }
 QUICK = {
     "users": 50,
@@ -59,6 +60,7 @@ QUICK = {
     "seconds": 1,
     "sign_ins": 2,
     "workers": 1,
+    "floor_connections": (4,),
 }
 TARGETS = {
     "index_ratio_16": 0.4,
@@ -273,9 +275,24 @@ def run_database(label, database_url, cfg, provider_url, work: Path) -> dict:
                                   cfg["rounds"], cfg["seconds"], cookie)  # fmt: skip
         result["login"] = compare(app.url + "/login", bare.url + "/", cfg["connections"],
                                   cfg["rounds"], cfg["seconds"])  # fmt: skip
+        floor_env = {**env, "FLOOR_PAGE": str(floor_page(app.url, work / f"login-{label}.html"))}
+        with gunicorn("bench.floor:app", floor_env, cfg["workers"]) as floor:
+            result["login_floor"] = compare(floor.url + "/login", bare.url + "/",
+                                            cfg["floor_connections"], cfg["rounds"],
+                                            cfg["seconds"])  # fmt: skip
         result["sign_in"] = measure_sign_ins(app.url, provider_url, cfg["sign_ins"])
         result["worker_rss_mb"] = max(app.worker_rss_mb())
     return result
+
+
+def floor_page(app_url: str, path: Path) -> Path:
+    """The app's login page as a template for bench/floor.py, its token a placeholder."""
+    html = requests.get(app_url + "/login", timeout=30).text
+    html, found = re.subn(r'(name="csrf_token" value=")[^"]*"', r'\1{{ csrf_token() }}"', html)
+    if found != 1:
+        raise RuntimeError("the login page has no single CSRF token field")
+    path.write_text(html)
+    return path
 
 
 def run_growth(label, make_url, cfg, provider_url, work: Path) -> dict:
@@ -356,6 +373,10 @@ def print_report(results: dict, checks) -> None:
                 )
                 print(f"{conns:>5} {r['app_rps']:>10.0f} {r['bare_rps']:>11.0f} {r['ratio']:>6.2f}"
                       f"{latencies}  {r['ratios']}")  # fmt: skip
+        for conns, r in db_result["login_floor"].items():
+            print(f"The least a Flask login page costs (bench/floor.py: session, Flask-WTF token, "
+                  f"the same page) at {conns} connections: {r['app_rps']:.0f} req/s, "
+                  f"{r['ratio']:.2f} of bare Flask; by round {r['ratios']}")  # fmt: skip
         print(f"\n{label}: sign-in, POST /login to the signed-in page: the app's own time and "
               "its outgoing requests")  # fmt: skip
         for kind, r in db_result["sign_in"].items():
@@ -389,6 +410,11 @@ def markdown(results: dict) -> str:
                 f" / {login['app_p99_ms']:.1f} ms) | {index['bare_rps']:.0f} | "
                 f"{index['ratio']:.2f} | {login['ratio']:.2f} |"
             )
+        for conns, r in db_result["login_floor"].items():
+            lines += ["", f"The least a Flask login page costs (`bench/floor.py`: Flask's "
+                      f"session, Flask-WTF's token and the same page, nothing else) at {conns} "
+                      f"connections: {r['app_rps']:.0f} requests per second, {r['ratio']:.2f} of "
+                      "bare Flask."]  # fmt: skip
         lines += ["", "| sign-in | cold: outgoing requests, app time | warm: outgoing requests,"
                   " app time |", "| --- | --- | --- |"]  # fmt: skip
         for kind, r in db_result["sign_in"].items():
