@@ -1,19 +1,32 @@
-"""The least a login page can cost in Flask, for comparison with the app's /login.
+"""The least the app's two measured pages can cost in Flask, for comparison.
 
-What any Flask login page with a CSRF-protected form must do: start a session,
-put Flask-WTF's CSRF token in it and in the page, render the page with Jinja,
-and send it with the app's security headers. Nothing else: no Flask-Login, no
-form object, no database. bench/run.py serves it beside bare Flask, with the
-app's own /login HTML in the file FLOOR_PAGE names.
+/login does what any Flask login page with a CSRF-protected form must: start
+a session, put Flask-WTF's CSRF token in it and in the page, render the page
+(the app's own HTML, from the file FLOOR_LOGIN_PAGE names) with Jinja, and
+send it with the app's security headers.
+
+/index does what any signed-in page of newest posts must: read Flask's
+session, find the account by its session token (so a disabled one loses
+access at once), read the newest posts, and render them with the CSRF tokens
+of its two forms. It runs the app's own statements on the app's database
+with SQLAlchemy Core and the app's engine options.
+
+Neither uses Flask-Login, Flask-SQLAlchemy's session, a form object, the
+layout template or flashed messages. bench/run.py serves this beside bare
+Flask, alternating, as it does the app.
 """
 
 import os
 from pathlib import Path
 
-from flask import Flask
+import sqlalchemy as sa
+from flask import Flask, redirect, session
 from flask_wtf.csrf import generate_csrf
 
+from app.main.views import NEWEST_POSTS, time_tag
+from app.models import SIGNED_IN_USER
 from app.security import CONTENT_SECURITY_POLICY
+from config import Config
 
 HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
@@ -21,12 +34,75 @@ HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
 }
+INDEX_PAGE = """<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>Home - microblog</title>
+  <link rel="stylesheet" href="/static/style.css">
+</head>
+<body>
+  <header class="nav">
+    <nav aria-label="Main">
+      <a class="brand" href="/index">microblog</a>
+      <a href="/index">Home</a>
+      <a class="nav-user" href="/account" title="Your account">{{ nickname }}</a>
+      <form class="nav-logout" method="post" action="/logout">
+        <input type="hidden" name="csrf_token" value="{{ csrf_token() }}">
+        <button type="submit" class="link-button">Logout</button>
+      </form>
+    </nav>
+  </header>
+  <main>
+<h1>Hi, {{ nickname }}!</h1>
+<form class="card post-form" method="post" novalidate>
+  <input type="hidden" name="csrf_token" value="{{ csrf_token() }}">
+  <div class="field">
+    <label for="post">Say something</label>
+    <textarea id="post" name="post" required maxlength="140" rows="3"></textarea>
+  </div>
+  <input type="submit" id="submit" name="submit" value="Post" class="button primary">
+</form>
+<ul class="posts">
+  {% for body, timestamp, author in posts %}
+  <li class="post">
+    <div class="post-meta">
+      <span class="post-author">{{ author }}</span>
+      {{ timestamp | time_tag }}
+    </div>
+    <p class="post-body">{{ body }}</p>
+  </li>
+  {% endfor %}
+</ul>
+<nav class="pager" aria-label="Pages">
+  <a href="/index?page=2" rel="next">Older posts &rarr;</a>
+</nav>
+  </main>
+</body>
+</html>
+"""
 
 app = Flask(__name__)
 app.secret_key = os.environ["FLASK_SECRET_KEY"]
-page = app.jinja_env.from_string(Path(os.environ["FLOOR_PAGE"]).read_text())
+app.jinja_env.filters["time_tag"] = time_tag
+login_page = app.jinja_env.from_string(Path(os.environ["FLOOR_LOGIN_PAGE"]).read_text())
+index_page = app.jinja_env.from_string(INDEX_PAGE)
+engine = sa.create_engine(os.environ["DATABASE_URL"], **Config.SQLALCHEMY_ENGINE_OPTIONS)
 
 
 @app.route("/login")
 def login():
-    return page.render(csrf_token=generate_csrf), HEADERS
+    return login_page.render(csrf_token=generate_csrf), HEADERS
+
+
+@app.route("/index")
+def index():
+    token = session.get("_user_id")
+    with engine.connect() as connection:
+        user = connection.execute(SIGNED_IN_USER, {"token": token}).first()
+        if user is None:
+            return redirect("/login")
+        posts = connection.execute(NEWEST_POSTS, {"offset": 0, "limit": 21}).all()
+    page = index_page.render(nickname=user.nickname, posts=posts[:20], csrf_token=generate_csrf)
+    return page, {**HEADERS, "Cache-Control": "no-store"}

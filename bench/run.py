@@ -141,8 +141,18 @@ def latency(out: str, percentile: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
+def expect_page(url: str, cookie: str | None = None) -> None:
+    """Fail unless ``url`` answers 200: wrk would count a redirect to /login as done."""
+    headers = {"Cookie": cookie} if cookie else {}
+    response = requests.get(url, headers=headers, allow_redirects=False, timeout=30)
+    if response.status_code != 200:
+        raise RuntimeError(f"{url} answered {response.status_code}, not the page")
+
+
 def compare(a_url, b_url, connections, rounds, seconds, a_cookie=None) -> dict:
     """Alternate A and B; medians of each, and A/B round by round."""
+    expect_page(a_url, a_cookie)
+    expect_page(b_url)
     results = {}
     for conns in connections:
         a_runs, b_runs = [], []
@@ -275,17 +285,21 @@ def run_database(label, database_url, cfg, provider_url, work: Path) -> dict:
                                   cfg["rounds"], cfg["seconds"], cookie)  # fmt: skip
         result["login"] = compare(app.url + "/login", bare.url + "/", cfg["connections"],
                                   cfg["rounds"], cfg["seconds"])  # fmt: skip
-        floor_env = {**env, "FLOOR_PAGE": str(floor_page(app.url, work / f"login-{label}.html"))}
-        with gunicorn("bench.floor:app", floor_env, cfg["workers"]) as floor:
-            result["login_floor"] = compare(floor.url + "/login", bare.url + "/",
-                                            cfg["floor_connections"], cfg["rounds"],
-                                            cfg["seconds"])  # fmt: skip
+        page = floor_login_page(app.url, work / f"login-{label}.html")
+        with gunicorn("bench.floor:app", {**env, "FLOOR_LOGIN_PAGE": str(page)},
+                      cfg["workers"]) as floor:  # fmt: skip
+            result["floor"] = {
+                "index": compare(floor.url + "/index", bare.url + "/", cfg["floor_connections"],
+                                 cfg["rounds"], cfg["seconds"], cookie),
+                "login": compare(floor.url + "/login", bare.url + "/", cfg["floor_connections"],
+                                 cfg["rounds"], cfg["seconds"]),
+            }  # fmt: skip
         result["sign_in"] = measure_sign_ins(app.url, provider_url, cfg["sign_ins"])
         result["worker_rss_mb"] = max(app.worker_rss_mb())
     return result
 
 
-def floor_page(app_url: str, path: Path) -> Path:
+def floor_login_page(app_url: str, path: Path) -> Path:
     """The app's login page as a template for bench/floor.py, its token a placeholder."""
     html = requests.get(app_url + "/login", timeout=30).text
     html, found = re.subn(r'(name="csrf_token" value=")[^"]*"', r'\1{{ csrf_token() }}"', html)
@@ -373,10 +387,10 @@ def print_report(results: dict, checks) -> None:
                 )
                 print(f"{conns:>5} {r['app_rps']:>10.0f} {r['bare_rps']:>11.0f} {r['ratio']:>6.2f}"
                       f"{latencies}  {r['ratios']}")  # fmt: skip
-        for conns, r in db_result["login_floor"].items():
-            print(f"The least a Flask login page costs (bench/floor.py: session, Flask-WTF token, "
-                  f"the same page) at {conns} connections: {r['app_rps']:.0f} req/s, "
-                  f"{r['ratio']:.2f} of bare Flask; by round {r['ratios']}")  # fmt: skip
+            for conns, r in db_result["floor"][page].items():
+                print(f"The least such a page costs in Flask (bench/floor.py) at {conns} "
+                      f"connections: {r['app_rps']:.0f} req/s, {r['ratio']:.2f} of bare Flask; "
+                      f"by round {r['ratios']}")  # fmt: skip
         print(f"\n{label}: sign-in, POST /login to the signed-in page: the app's own time and "
               "its outgoing requests")  # fmt: skip
         for kind, r in db_result["sign_in"].items():
@@ -410,11 +424,13 @@ def markdown(results: dict) -> str:
                 f" / {login['app_p99_ms']:.1f} ms) | {index['bare_rps']:.0f} | "
                 f"{index['ratio']:.2f} | {login['ratio']:.2f} |"
             )
-        for conns, r in db_result["login_floor"].items():
-            lines += ["", f"The least a Flask login page costs (`bench/floor.py`: Flask's "
-                      f"session, Flask-WTF's token and the same page, nothing else) at {conns} "
-                      f"connections: {r['app_rps']:.0f} requests per second, {r['ratio']:.2f} of "
-                      "bare Flask."]  # fmt: skip
+        floor = db_result["floor"]
+        lines += ["", "The least each page costs in Flask (`bench/floor.py`), at "
+                  + " and ".join(f"{c} connections: /index {r['ratio']:.2f} of bare Flask "
+                                 f"({r['app_rps']:.0f} requests per second), /login "
+                                 f"{floor['login'][c]['ratio']:.2f} "
+                                 f"({floor['login'][c]['app_rps']:.0f})"
+                                 for c, r in floor["index"].items()) + "."]  # fmt: skip
         lines += ["", "| sign-in | cold: outgoing requests, app time | warm: outgoing requests,"
                   " app time |", "| --- | --- | --- |"]  # fmt: skip
         for kind, r in db_result["sign_in"].items():

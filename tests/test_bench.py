@@ -31,7 +31,8 @@ def test_the_quick_benchmark_runs_and_reports_every_target(tmp_path):
     sqlite = results["databases"]["SQLite"]
     assert sqlite["index"]["4"]["app_rps"] > 0 and sqlite["login"]["4"]["bare_rps"] > 0
     assert set(sqlite["sign_in"]) == {"identity URL", "OP identifier"}
-    assert sqlite["login_floor"]["4"]["app_rps"] > 0
+    assert sqlite["floor"]["index"]["4"]["app_rps"] > 0
+    assert sqlite["floor"]["login"]["4"]["app_rps"] > 0
     assert results["growth"]["SQLite"]["ratio"] > 0
     assert len(results["checks"]) == 8
     assert run.stdout.count("[met]") + run.stdout.count("[NOT MET]") == 8
