@@ -9,7 +9,6 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
 
 from .. import db
 from ..models import NICKNAME_MAX_LENGTH, Identity, SignIn, User, now_utc
@@ -76,16 +75,16 @@ def random_nickname(base: str) -> str:
     return f"{base[: NICKNAME_MAX_LENGTH - 8]}-{secrets.randbelow(10**6)}"
 
 
-# The statements of every sign-in, built once with parameters: building one
-# costs more than running it, and SQLAlchemy keys its cache of compiled SQL
-# on each new statement object anew.
+# The statements of every sign-in, built once with parameters: building a
+# statement, and SQLAlchemy's working out its cache key to find the compiled
+# SQL, cost more than running it.
 _identity, _sign_in = Identity.__table__, SignIn.__table__
 _is_claimed_identity = sa.and_(
     _identity.c.kind == sa.bindparam("claimed_kind"),
     _identity.c.issuer == sa.bindparam("claimed_issuer"),
     _identity.c.subject == sa.bindparam("claimed_subject"),
 )
-FIND_IDENTITY = sa.select(Identity).options(joinedload(Identity.user)).where(_is_claimed_identity)
+IDENTITY_OWNER = sa.select(User).join_from(User, _identity).where(_is_claimed_identity)
 # Core tables rather than the ORM's bulk statements: no object of the session
 # is affected, so the ORM need not look for any.
 TOUCH_IDENTITY = (
@@ -112,9 +111,9 @@ class Claim:
     nickname: str | None = None
     email: str | None = None
 
-    def find(self) -> Identity | None:
-        """The identity, with its account loaded in the same query."""
-        return db.session.scalar(FIND_IDENTITY, self.key())
+    def owner(self) -> User | None:
+        """The account this identity belongs to, if any."""
+        return db.session.scalar(IDENTITY_OWNER, self.key())
 
     def key(self) -> dict[str, str]:
         """The parameters of ``_is_claimed_identity``."""
@@ -144,9 +143,9 @@ def find_or_create_user(claim: Claim) -> User:
     url = claim.subject if claim.kind == "openid" else None
     base = nickname_from(claim.nickname, claim.email, url)
     for attempt in range(10):
-        identity = claim.find()
-        if identity is not None:
-            return identity.user
+        user = claim.owner()
+        if user is not None:
+            return user
         name = unique_nickname(base) if attempt < 3 else random_nickname(base)
         user = User(nickname=name, email=claim.email, identities=[claim.identity()])
         db.session.add(user)
@@ -164,9 +163,9 @@ def link_identity(user: User, claim: Claim) -> str:
     :return: "linked", "already linked" (to this account) or "taken" (by
         another account, which keeps it).
     """
-    identity = claim.find()
-    if identity is not None:
-        return "already linked" if identity.user_id == user.id else "taken"
+    owner = claim.owner()
+    if owner is not None:
+        return "already linked" if owner.id == user.id else "taken"
     user.identities.append(claim.identity())
     try:
         db.session.commit()
