@@ -34,7 +34,7 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.helpers import forms  # noqa: E402
+from tests.helpers import csrf_token, forms  # noqa: E402
 from tests.postgres import PostgresServer, free_port, postgres_bin  # noqa: E402
 
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
@@ -301,11 +301,11 @@ def run_database(label, database_url, cfg, provider_url, work: Path) -> dict:
 
 def floor_login_page(app_url: str, path: Path) -> Path:
     """The app's login page as a template for bench/floor.py, its token a placeholder."""
-    html = requests.get(app_url + "/login", timeout=30).text
-    html, found = re.subn(r'(name="csrf_token" value=")[^"]*"', r'\1{{ csrf_token() }}"', html)
-    if found != 1:
+    response = requests.get(app_url + "/login", timeout=30)
+    token = csrf_token(response)
+    if response.text.count(token) != 1:
         raise RuntimeError("the login page has no single CSRF token field")
-    path.write_text(html)
+    path.write_text(response.text.replace(token, "{{ csrf_token() }}"))
     return path
 
 
