@@ -41,6 +41,12 @@ class Config:
     # verification): whole seconds per fetch, and bytes per answer.
     OPENID_FETCH_TIMEOUT = 5.0
     OPENID_FETCH_MAX_BYTES = 1024 * 1024
+    # Outgoing requests (OpenID 2.0 and OpenID Connect) waiting at once in one
+    # process: per provider host, and in all. Past either, a sign-in is refused
+    # at once ("That provider is not answering"), so slow providers cannot
+    # hold every thread of a worker (gunicorn.conf.py gives each 8).
+    OUTGOING_MAX_PER_HOST = 2
+    OUTGOING_MAX_TOTAL = 4
     # Keep what discovery found for this many seconds (0: never), so a warm
     # sign-in asks the provider's site nothing but what it must.
     OPENID_DISCOVERY_CACHE_SECONDS = 300
@@ -110,6 +116,10 @@ class TestingConfig(DevelopmentConfig):
     SECRET_KEY = os.urandom(32).hex()
     # Keep test failures quick: the providers under test run on loopback.
     OPENID_FETCH_TIMEOUT = 3.0
+    # The tests' server runs a thread per request, and some tests sign many
+    # people in at once; the caps' own tests set them.
+    OUTGOING_MAX_PER_HOST = 64
+    OUTGOING_MAX_TOTAL = 64
 
 
 class ProductionConfig(Config):
@@ -119,6 +129,14 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     HSTS_SECONDS = 365 * 24 * 3600
+    # A connection for each of a worker's threads (gunicorn.conf.py), and as
+    # many again for the OpenID store and the rate limits, which use their
+    # own briefly.
+    SQLALCHEMY_ENGINE_OPTIONS = {
+        **Config.SQLALCHEMY_ENGINE_OPTIONS,
+        "pool_size": 8,
+        "max_overflow": 8,
+    }
 
 
 config = {

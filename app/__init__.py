@@ -5,7 +5,7 @@ import sqlite3
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Flask, g
+from flask import Flask, g, has_app_context
 from flask_login import LoginManager, current_user
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -64,6 +64,21 @@ def configure_sqlite(dbapi_connection, connection_record):
         dbapi_connection.execute("PRAGMA synchronous=NORMAL")
 
 
+def end_idle_transaction() -> None:
+    """Give the request's database connection back to the pool while it waits
+    on another host, unless its session holds changes not yet written.
+
+    A sign-in can wait seconds on a provider; holding a pooled connection (and
+    on PostgreSQL an open transaction) meanwhile would let enough slow
+    sign-ins empty the pool for everyone.
+    """
+    if not has_app_context():
+        return
+    session = db.session()  # the request's own Session, not the scoped proxy
+    if session.in_transaction() and not (session.new or session.dirty or session.deleted):
+        session.rollback()
+
+
 class ConfigError(RuntimeError):
     """The configuration is unsafe to run with; the message says why."""
 
@@ -106,7 +121,7 @@ def create_app(config_class=ProductionConfig):
         raise ConfigError(f"refusing to start: {error}") from None
     # The migrations folder sits beside app/, whatever the working folder.
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
-    install_fetcher()
+    install_fetcher(before_waiting=end_idle_transaction)
 
     from . import cli, models, openid_store, security  # noqa: F401 - models for migrations
 

@@ -11,7 +11,9 @@ address. This one:
   the check and the connection;
 - follows at most a few redirects, checking every hop the same way;
 - bounds the whole fetch, headers and body included, by one deadline
-  (``OPENID_FETCH_TIMEOUT``), and the body by ``OPENID_FETCH_MAX_BYTES``.
+  (``OPENID_FETCH_TIMEOUT``), and the body by ``OPENID_FETCH_MAX_BYTES``;
+- takes a place at the ``gate`` first, so a slow provider cannot hold every
+  thread of a worker: past the caps a fetch is refused at once.
 """
 
 import http.client
@@ -20,6 +22,11 @@ import socket
 import ssl
 import threading
 import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from contextlib import contextmanager
 from urllib.parse import urljoin, urlsplit
 
 from flask import current_app, g, has_app_context, has_request_context
@@ -29,6 +36,15 @@ MAX_REDIRECTS = 5
 REDIRECT_CODES = {301, 302, 303, 307, 308}
 DEFAULT_TIMEOUT = 5.0
 DEFAULT_MAX_BYTES = 1024 * 1024
+# Outgoing requests waiting at once, per process (OUTGOING_MAX_PER_HOST and
+# OUTGOING_MAX_TOTAL override them); gunicorn.conf.py gives each worker more
+# threads than this, so pages are served while sign-ins wait.
+DEFAULT_MAX_PER_HOST = 2
+DEFAULT_MAX_TOTAL = 4
+# Host name lookups waiting at once, per process. getaddrinfo cannot be
+# interrupted, so a lookup the resolver never answers keeps its thread: the
+# pool bounds how many such threads there can be.
+MAX_LOOKUPS = 4
 NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
@@ -38,6 +54,66 @@ class FetchError(Exception):
 
 class FetchRefused(FetchError):
     """The URL is one this server will not fetch."""
+
+
+class ProviderBusy(FetchError):
+    """Too many requests to that host, or in all, are waiting already."""
+
+    def __init__(self):
+        super().__init__("That provider is not answering; try again in a minute.")
+
+
+def _setting(key: str, default):
+    return current_app.config.get(key, default) if has_app_context() else default
+
+
+class Gate:
+    """Caps the outgoing requests under way at once in this process: per host
+    and in all. A request past a cap is refused at once (``ProviderBusy``)
+    rather than queued, since queueing is what would hold the threads.
+
+    Every outgoing request of a sign-in passes here, OpenID 2.0 and OpenID
+    Connect alike, and is counted for the Server-Timing header.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._total = 0
+        self._per_host: Counter[str] = Counter()
+        # Called before each request leaves (see install_fetcher).
+        self.before_waiting: Callable[[], None] | None = None
+
+    @contextmanager
+    def place(self, host: str) -> Iterator[None]:
+        """Hold a place for one request to ``host`` while in the block."""
+        host = host.lower()
+        per_host = int(_setting("OUTGOING_MAX_PER_HOST", DEFAULT_MAX_PER_HOST))
+        total = int(_setting("OUTGOING_MAX_TOTAL", DEFAULT_MAX_TOTAL))
+        with self._lock:
+            if self._total >= total or self._per_host[host] >= per_host:
+                raise ProviderBusy()
+            self._total += 1
+            self._per_host[host] += 1
+        started = time.perf_counter()
+        try:
+            if self.before_waiting is not None:
+                self.before_waiting()
+            yield
+        finally:
+            with self._lock:
+                self._total -= 1
+                self._per_host[host] -= 1
+                if not self._per_host[host]:
+                    del self._per_host[host]
+            _count_fetch(time.perf_counter() - started)
+
+    def in_use(self) -> int:
+        """How many requests hold a place now."""
+        with self._lock:
+            return self._total
+
+
+gate = Gate()
 
 
 def is_public_address(address: str) -> bool:
@@ -90,11 +166,7 @@ class SafeFetcher(fetchers.Urllib2Fetcher):
         self.allow_private = allow_private
 
     def _setting(self, value, key, default):
-        if value is not None:
-            return value
-        if has_app_context():
-            return current_app.config.get(key, default)
-        return default
+        return value if value is not None else _setting(key, default)
 
     def fetch(self, url, body=None, headers=None):
         timeout = float(self._setting(self.timeout, "OPENID_FETCH_TIMEOUT", DEFAULT_TIMEOUT))
@@ -113,13 +185,9 @@ class SafeFetcher(fetchers.Urllib2Fetcher):
             headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
 
         for _ in range(MAX_REDIRECTS + 1):
-            started = time.perf_counter()
-            try:
-                status, response_headers, data = self._fetch_once(
-                    url, method, body, headers, deadline, max_bytes, allow_private
-                )
-            finally:
-                _count_fetch(time.perf_counter() - started)
+            status, response_headers, data = self._fetch_once(
+                url, method, body, headers, deadline, max_bytes, allow_private
+            )
             location = response_headers.get("location")
             if status in REDIRECT_CODES and location:
                 url = urljoin(url, location)
@@ -144,51 +212,53 @@ class SafeFetcher(fetchers.Urllib2Fetcher):
             raise FetchRefused("The address has an invalid port.") from None
         if not host:
             raise FetchRefused("The address has no host name.")
-        address = _resolve(host, port, _remaining(deadline, host), allow_private)
-        connection_class = (
-            _PinnedHTTPSConnection if parts.scheme == "https" else _PinnedHTTPConnection
-        )
-        connection = connection_class(host, port, address, timeout=_remaining(deadline, host))
-        target = parts.path or "/"
-        if parts.query:
-            target += "?" + parts.query
-        # A watchdog shuts the socket at the deadline: per-read timeouts alone
-        # let a server that sends a byte a second hold the fetch for hours.
-        watchdog = threading.Timer(_remaining(deadline, host), _shut, (connection,))
-        watchdog.daemon = True
-        watchdog.start()
-        response = None
-        try:
-            connection.request(method, target, body=body, headers=headers)
-            response = connection.getresponse()
-            chunks, size = [], 0
-            if response.status not in REDIRECT_CODES:
-                while chunk := response.read1(65536):
-                    size += len(chunk)
-                    if size > max_bytes:
-                        raise FetchError(f"{host} sent more than {max_bytes // 1024} KB.")
-                    chunks.append(chunk)
-                    _remaining(deadline, host)
-            return (
-                response.status,
-                {k.lower(): v for k, v in response.getheaders()},
-                b"".join(chunks),
+        # A place at the gate for the whole fetch, from the lookup to the last byte.
+        with gate.place(host):
+            address = _resolve(host, port, _remaining(deadline, host), allow_private)
+            connection_class = (
+                _PinnedHTTPSConnection if parts.scheme == "https" else _PinnedHTTPConnection
             )
-        except FetchError:
-            raise
-        except ssl.SSLError as exc:
-            raise FetchError(f"The secure connection to {host} failed ({exc.reason}).") from exc
-        except (OSError, http.client.HTTPException) as exc:
-            if time.monotonic() >= deadline:
-                raise FetchError(f"{host} did not answer in time.") from exc
-            if isinstance(exc, ConnectionRefusedError):
-                raise FetchError(f"{host} refused the connection.") from exc
-            raise FetchError(f"{host} could not be reached.") from exc
-        finally:
-            watchdog.cancel()
-            if response is not None:
-                response.close()  # its file object holds the socket open
-            connection.close()
+            connection = connection_class(host, port, address, timeout=_remaining(deadline, host))
+            target = parts.path or "/"
+            if parts.query:
+                target += "?" + parts.query
+            # A watchdog shuts the socket at the deadline: per-read timeouts alone
+            # let a server that sends a byte a second hold the fetch for hours.
+            watchdog = threading.Timer(_remaining(deadline, host), _shut, (connection,))
+            watchdog.daemon = True
+            watchdog.start()
+            response = None
+            try:
+                connection.request(method, target, body=body, headers=headers)
+                response = connection.getresponse()
+                chunks, size = [], 0
+                if response.status not in REDIRECT_CODES:
+                    while chunk := response.read1(65536):
+                        size += len(chunk)
+                        if size > max_bytes:
+                            raise FetchError(f"{host} sent more than {max_bytes // 1024} KB.")
+                        chunks.append(chunk)
+                        _remaining(deadline, host)
+                return (
+                    response.status,
+                    {k.lower(): v for k, v in response.getheaders()},
+                    b"".join(chunks),
+                )
+            except FetchError:
+                raise
+            except ssl.SSLError as exc:
+                raise FetchError(f"The secure connection to {host} failed ({exc.reason}).") from exc
+            except (OSError, http.client.HTTPException) as exc:
+                if time.monotonic() >= deadline:
+                    raise FetchError(f"{host} did not answer in time.") from exc
+                if isinstance(exc, ConnectionRefusedError):
+                    raise FetchError(f"{host} refused the connection.") from exc
+                raise FetchError(f"{host} could not be reached.") from exc
+            finally:
+                watchdog.cancel()
+                if response is not None:
+                    response.close()  # its file object holds the socket open
+                connection.close()
 
     def _response(self, url, status, headers, data):
         response = fetchers.HTTPResponse(final_url=url, status=status, headers=headers)
@@ -236,23 +306,22 @@ def _resolve(host: str, port: int, timeout: float, allow_private: bool) -> str:
     Every address the name resolves to must be public, not just the first:
     otherwise the resolver's order would decide what is reachable.
     """
-    result: list = []
-
-    def lookup():
-        try:
-            result.append(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
-        except (OSError, UnicodeError) as exc:
-            result.append(exc)
-
-    # getaddrinfo has no timeout of its own.
-    thread = threading.Thread(target=lookup, daemon=True)
-    thread.start()
-    thread.join(timeout)
-    if not result:
-        raise FetchError(f"Looking up {host} took too long.")
-    if isinstance(result[0], Exception):
-        raise FetchError(f"{host} could not be found.")
-    addresses = [info[4][0] for info in result[0]]
+    # getaddrinfo has no timeout of its own: wait for it in the lookup pool,
+    # and give up on it at the deadline.
+    if not _lookup_places.acquire(blocking=False):
+        raise ProviderBusy()
+    try:
+        future = _lookups.submit(_lookup, host, port)
+    except BaseException:
+        _lookup_places.release()
+        raise
+    try:
+        found = future.result(timeout)
+    except FutureTimeout:
+        raise FetchError(f"Looking up {host} took too long.") from None
+    except (OSError, UnicodeError):
+        raise FetchError(f"{host} could not be found.") from None
+    addresses = [info[4][0] for info in found]
     if not addresses:
         raise FetchError(f"{host} could not be found.")
     if not allow_private:
@@ -264,8 +333,26 @@ def _resolve(host: str, port: int, timeout: float, allow_private: bool) -> str:
     return addresses[0]
 
 
-def install_fetcher() -> None:
-    """Make every python3-openid fetch in this process go through SafeFetcher."""
+_lookups = ThreadPoolExecutor(max_workers=MAX_LOOKUPS, thread_name_prefix="lookup")
+# A place is taken before a lookup is queued and given back when the resolver
+# answers, however late: so no lookup ever queues behind hung ones.
+_lookup_places = threading.BoundedSemaphore(MAX_LOOKUPS)
+
+
+def _lookup(host: str, port: int) -> list:
+    try:
+        return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    finally:
+        _lookup_places.release()
+
+
+def install_fetcher(before_waiting: Callable[[], None] | None = None) -> None:
+    """Make every python3-openid fetch in this process go through SafeFetcher.
+
+    :param before_waiting: called before each outgoing request, to let go of
+        what the request holds meanwhile (its database connection).
+    """
+    gate.before_waiting = before_waiting
     if not isinstance(_unwrapped(fetchers.getDefaultFetcher()), SafeFetcher):
         fetchers.setDefaultFetcher(SafeFetcher())
 

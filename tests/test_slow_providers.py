@@ -1,0 +1,205 @@
+"""A slow provider slows nobody else: outgoing requests are capped per host
+and in all, refused at once past the caps, and hold no database connection
+while they wait; production's gunicorn, flooded with sign-ins against a host
+that never answers, still serves everyone's pages."""
+
+import socket
+import threading
+import time
+
+import pytest
+import requests
+
+from app import db, fetcher
+from app.fetcher import ProviderBusy, SafeFetcher
+
+from .helpers import Browser, csrf_token
+from .serving import (
+    Gunicorn,
+    SilentHost,
+    create_database,
+    gunicorn_config,
+    production_env,
+    sign_in,
+)
+
+BUSY = "That provider is not answering; try again in a minute."
+FETCH_TIMEOUT = 3
+
+
+@pytest.fixture
+def silent():
+    # Not 127.0.0.1, where the tests' providers are: another host to the caps.
+    with SilentHost("127.0.0.2") as host:
+        yield host
+
+
+def wait_for(condition, seconds=FETCH_TIMEOUT):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting"
+        time.sleep(0.02)
+
+
+def sign_in_in_background(browser: Browser, identifier: str) -> threading.Thread:
+    thread = threading.Thread(target=browser.start_sign_in, args=(identifier,), daemon=True)
+    thread.start()
+    return thread
+
+
+def test_a_sign_in_past_the_cap_for_one_host_is_refused_at_once(app, browser, silent):
+    app.config["OUTGOING_MAX_PER_HOST"] = 1
+    waiting = sign_in_in_background(Browser(browser.base_url), silent.url + "/me")
+    wait_for(lambda: silent.connections == 1)
+    started = time.monotonic()
+    page = browser.start_sign_in(silent.url + "/you")
+    assert time.monotonic() - started < FETCH_TIMEOUT
+    assert waiting.is_alive()
+    assert page.url.startswith(browser.url("/login"))
+    assert BUSY in page.text
+    assert silent.connections == 1
+    waiting.join(10)
+
+
+def test_other_providers_still_sign_in_while_one_host_is_at_its_cap(app, browser, silent, provider):
+    app.config["OUTGOING_MAX_PER_HOST"] = 1
+    waiting = sign_in_in_background(Browser(browser.base_url), silent.url + "/me")
+    wait_for(lambda: silent.connections == 1)
+    page = browser.sign_in(provider.identity("alice"))
+    assert "Hi, alice" in page.text
+    waiting.join(10)
+
+
+def test_a_sign_in_past_the_cap_in_all_is_refused_whatever_the_host(app, browser, silent, provider):
+    app.config["OUTGOING_MAX_TOTAL"] = 1
+    waiting = sign_in_in_background(Browser(browser.base_url), silent.url + "/me")
+    wait_for(lambda: silent.connections == 1)
+    page = browser.start_sign_in(provider.identity("alice"))
+    assert BUSY in page.text
+    assert provider.hits == []
+    waiting.join(10)
+
+
+def test_a_refused_place_is_given_back_and_the_next_sign_in_proceeds(
+    app, browser, silent, provider
+):
+    app.config["OUTGOING_MAX_TOTAL"] = 1
+    app.config["OPENID_FETCH_TIMEOUT"] = 1
+    browser.start_sign_in(silent.url + "/me")  # waits out its whole deadline
+    assert fetcher.gate.in_use() == 0
+    assert "Hi, alice" in browser.sign_in(provider.identity("alice")).text
+
+
+@pytest.mark.both_databases
+def test_a_request_waiting_on_a_provider_holds_no_database_connection(app, user_client, silent):
+    # Linking signs the account in first, so the request has read the database.
+    results = []
+    token = csrf_token(user_client.get("/account"))
+
+    def link():
+        data = {"openid": silent.url + "/me", "csrf_token": token}
+        results.append(user_client.post("/account/link/openid", data=data))
+
+    with app.app_context():
+        pool = db.engine.pool
+        linking = threading.Thread(target=link, daemon=True)
+        linking.start()
+        wait_for(lambda: silent.connections == 1)
+        assert pool.checkedout() == 0
+        linking.join(10)
+    assert results[0].status_code == 302
+
+
+def test_a_resolver_that_never_answers_holds_only_the_lookup_pool(monkeypatch):
+    release = threading.Event()
+    real = socket.getaddrinfo
+
+    def hung(host, *args, **kwargs):
+        if host.endswith(".hung.example"):
+            release.wait(30)
+            raise socket.gaierror("gave up")
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(fetcher.socket, "getaddrinfo", hung)
+    quick = SafeFetcher(allow_private=True, timeout=0.2)
+    try:
+        for number in range(fetcher.MAX_LOOKUPS):
+            with pytest.raises(fetcher.FetchError, match="took too long"):
+                quick.fetch(f"http://h{number}.hung.example/")
+        threads = threading.active_count()
+        # Every lookup thread is stuck: the next fetch is refused at once,
+        # and no thread is started for it.
+        with pytest.raises(ProviderBusy):
+            quick.fetch("http://another.hung.example/")
+        assert threading.active_count() == threads
+    finally:
+        release.set()
+    wait_for(lambda: fetcher._lookup_places._value == fetcher.MAX_LOOKUPS)
+    with pytest.raises(fetcher.FetchError, match="could not be found"):
+        quick.fetch("http://last.hung.example/")
+
+
+@pytest.fixture
+def production(tmp_path, provider):
+    """The production app under the project's gunicorn.conf.py, on SQLite."""
+    env = production_env(
+        f"sqlite:///{tmp_path / 'app.db'}",
+        tmp_path / "openid",
+        FLASK_OPENID_FETCH_TIMEOUT=str(FETCH_TIMEOUT),
+        FLASK_SIGNIN_RATE_LIMIT="10000 per minute",  # the flood is the subject here
+    )
+    create_database(env)
+    with Gunicorn("app:create_app()", env) as server:
+        yield server
+
+
+def start_sign_in(url: str, identifier: str, results: list, ready: threading.Barrier) -> None:
+    browser = requests.Session()
+    token = csrf_token(browser.get(url + "/login", timeout=30))
+    ready.wait(60)
+    started = time.monotonic()
+    data = {"openid": identifier, "csrf_token": token}
+    page = browser.post(url + "/login", data=data, timeout=60)
+    results.append((time.monotonic() - started, page.text))
+
+
+def answer_time(url: str, cookies=None) -> float:
+    """Seconds to answer a GET on a connection of its own, as a new visitor's."""
+    started = time.monotonic()
+    response = requests.get(url, cookies=cookies, timeout=30, allow_redirects=False)
+    assert response.status_code == 200, url
+    return time.monotonic() - started
+
+
+def test_pages_answer_at_once_while_more_sign_ins_than_threads_wait_on_a_silent_host(
+    production, provider, silent
+):
+    settings = gunicorn_config()
+    workers, threads = settings["workers"], settings["threads"]
+    signed_in, _ = sign_in(production.url, provider.identity("alice"))
+    flood = workers * threads + 8
+    results: list = []
+    ready = threading.Barrier(flood + 1)
+    waiting = [
+        threading.Thread(target=start_sign_in, args=(production.url, silent.url + "/me", results,
+                                                     ready), daemon=True)
+        for _ in range(flood)
+    ]  # fmt: skip
+    for thread in waiting:
+        thread.start()
+    ready.wait(60)
+    wait_for(lambda: silent.connections >= workers)
+    slowest = {
+        path: max(answer_time(production.url + path, cookies) for _ in range(5))
+        for path, cookies in (("/login", None), ("/healthz", None), ("/index", signed_in.cookies))
+    }
+    assert silent.connections > 0 and any(thread.is_alive() for thread in waiting)
+    for thread in waiting:
+        thread.join(60)
+    assert all(seconds < 0.5 for seconds in slowest.values()), slowest
+    refused = [seconds for seconds, text in results if BUSY in text]
+    timed_out = [seconds for seconds, text in results if "did not answer in time" in text]
+    assert len(refused) + len(timed_out) == flood
+    # Each worker lets only OUTGOING_MAX_PER_HOST sign-ins wait on one host.
+    assert len(timed_out) <= workers * 2
+    assert max(refused) < FETCH_TIMEOUT
