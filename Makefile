@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint format init-db clean browser-deps chromium postgresql bench wrk
+.PHONY: run test lint format init-db clean browser-deps chromium postgresql redis bench wrk
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,7 @@ run: $(VENV)/.run-installed
 init-db: $(VENV)/.run-installed
 	$(PY) db_create.py
 
-test: $(VENV)/.dev-installed browser-deps postgresql wrk
+test: $(VENV)/.dev-installed browser-deps postgresql redis wrk
 	$(PY) -m pytest
 
 # The benchmark (README, Performance): a few minutes, all on loopback.
@@ -51,6 +51,16 @@ postgresql:
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql; \
 	else \
 		echo "PostgreSQL is missing: its tests will skip. Install it: sudo apt-get install postgresql"; \
+	fi
+
+# The rate-limit tests start a real Redis server from Debian's package;
+# without it, its tests skip, outside CI.
+redis:
+	@command -v redis-server >/dev/null || \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q redis-server; \
+	else \
+		echo "Redis is missing: its tests will skip. Install it: sudo apt-get install redis-server"; \
 	fi
 
 # The browser tests drive Debian's Chromium (never a downloaded browser) and

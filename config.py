@@ -87,11 +87,13 @@ class Config:
 
     # Rate limits ("10 per minute; 100 per hour", the `limits` library's
     # syntax): starting a sign-in, per client address; writing posts, per
-    # account. RATELIMIT_STORAGE_URI names a shared store (e.g.
-    # redis://host:6379) when several processes serve the site.
+    # account. RATELIMIT_STORAGE_URI says where they are counted: "database",
+    # the site's own database, shared by every process and host that uses it;
+    # or a `limits` storage URI such as redis://host:6379 ("memory://" counts
+    # per process, so each worker would allow the whole limit again).
     SIGNIN_RATE_LIMIT = "10 per minute; 100 per hour"
     POST_RATE_LIMIT = "10 per minute; 500 per day"
-    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_STORAGE_URI = "database"
 
     # Send a Server-Timing header: the app's own time per request, and the
     # time and number of outgoing requests it waited on (the benchmark uses it).

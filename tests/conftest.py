@@ -18,6 +18,7 @@ from .helpers import (
 from .oidc_provider import OIDCTestProvider
 from .openid_provider import TestProvider
 from .postgres import PostgresServer, postgres_bin
+from .redis_server import RedisServer, redis_bin
 
 
 def pytest_generate_tests(metafunc):
@@ -49,6 +50,23 @@ def own_postgres():
     yield from running_postgres()
 
 
+@pytest.fixture(scope="session")
+def redis_server():
+    """One Redis server for the whole run; skip (outside CI) if absent."""
+    if redis_bin() is None:
+        missing("Redis", "sudo apt-get install redis-server")
+    server = RedisServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server):
+    """The Redis server's URL, emptied for each test."""
+    redis_server.client.flushall()
+    return redis_server.url
+
+
 @pytest.fixture
 def db_backend(request):
     return getattr(request, "param", "sqlite")
@@ -74,6 +92,16 @@ def app(tmp_path, monkeypatch, database_url):
     yield app
     with app.app_context():
         db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def other_app(app):
+    """A second instance of the app on the same database, as another process
+    or host would be: nothing in memory shared with ``app``."""
+    other = create_app(TestingConfig)
+    yield other
+    with other.app_context():
         db.engine.dispose()
 
 

@@ -20,6 +20,7 @@ TABLES = {
     "openid_discovery",
     "identity",
     "sign_in",
+    "rate_limit",
 }
 BEFORE_IDENTITIES = "bb8eb582b49a"
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
