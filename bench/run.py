@@ -18,13 +18,12 @@ import os
 import re
 import secrets
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -34,11 +33,17 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.helpers import csrf_token, forms  # noqa: E402
-from tests.postgres import PostgresServer, free_port, postgres_bin  # noqa: E402
-
-GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
-SECRET_KEY = secrets.token_hex(32)
+from tests.helpers import csrf_token  # noqa: E402
+from tests.postgres import PostgresServer, postgres_bin  # noqa: E402
+from tests.serving import (  # noqa: E402
+    Flood,
+    Gunicorn,
+    SilentHost,
+    create_database,
+    gunicorn_config,
+    production_env,
+    sign_in,
+)
 
 FULL = {
     "users": 10_000,
@@ -50,6 +55,7 @@ FULL = {
     "sign_ins": 20,
     "workers": 4,
     "floor_connections": (16,),
+    "flood_connections": 4,
 }
 QUICK = {
     "users": 50,
@@ -61,6 +67,7 @@ QUICK = {
     "sign_ins": 2,
     "workers": 1,
     "floor_connections": (4,),
+    "flood_connections": 2,
 }
 TARGETS = {
     "index_ratio_16": 0.4,
@@ -70,53 +77,6 @@ TARGETS = {
     "growth_ratio": 1.2,
     "worker_rss_mb": 80.0,
 }
-
-
-class Gunicorn:
-    """gunicorn with the project's gunicorn.conf.py, on a free loopback port."""
-
-    def __init__(self, app_spec: str, env: dict, workers: int):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process = subprocess.Popen(
-            [GUNICORN, "-c", str(ROOT / "gunicorn.conf.py"), "-b", f"127.0.0.1:{self.port}",
-             "-w", str(workers), "--access-logfile", "/dev/null", app_spec],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        )  # fmt: skip
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                requests.get(self.url + "/", timeout=2, allow_redirects=False)
-                return
-            except requests.ConnectionError:
-                if self.process.poll() is not None:
-                    raise RuntimeError(self.process.stderr.read().decode()[-2000:]) from None
-                time.sleep(0.1)
-        raise RuntimeError(f"gunicorn did not start: {app_spec}")
-
-    def worker_rss_mb(self) -> list[float]:
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        sizes = []
-        for pid in children.read_text().split():
-            status = Path(f"/proc/{pid}/status").read_text()
-            sizes.append(int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)) / 1024)
-        return sizes
-
-    def stop(self):
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-
-
-@contextmanager
-def gunicorn(app_spec: str, env: dict, workers: int):
-    server = Gunicorn(app_spec, env, workers)
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def wrk(url: str, connections: int, seconds: float, cookie: str | None = None) -> dict:
@@ -173,29 +133,18 @@ def compare(a_url, b_url, connections, rounds, seconds, a_cookie=None) -> dict:
     return results
 
 
-def app_env(database_url: str, store_dir: Path, **extra) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FLASK_")}
-    env.update(
-        DATABASE_URL=database_url,
-        FLASK_SECRET_KEY=SECRET_KEY,
-        FLASK_TRUSTED_HOSTS='["127.0.0.1"]',
-        # Plain http on loopback: the cookies may not be Secure-only here.
-        FLASK_SESSION_COOKIE_SECURE="false",
-        FLASK_REMEMBER_COOKIE_SECURE="false",
-        FLASK_HSTS_SECONDS="0",
-        FLASK_OPENID_ALLOW_PRIVATE_NETWORKS="true",  # the provider is on loopback
-        FLASK_OPENID_FS_STORE_PATH=str(store_dir),
+def app_env(database_url: str, store_dir: Path) -> dict:
+    return production_env(
+        database_url,
+        store_dir,
         FLASK_SIGNIN_RATE_LIMIT="1000000 per second",
         FLASK_SERVER_TIMING="true",
     )
-    env.update(extra)
-    return env
 
 
 def seed(database_url: str, env: dict, users: int, posts: int) -> None:
     """Migrate an empty database and fill it with users and posts."""
-    subprocess.run([sys.executable, "db_create.py"], cwd=ROOT, env=env, check=True,
-                   capture_output=True)  # fmt: skip
+    create_database(env)
     engine = sa.create_engine(database_url)
     meta = sa.MetaData()
     meta.reflect(engine, only=["user", "post", "identity"])
@@ -222,29 +171,6 @@ def seed(database_url: str, env: dict, users: int, posts: int) -> None:
     engine.dispose()
 
 
-def sign_in(app_url: str, identity: str) -> tuple[requests.Session, list[dict]]:
-    """A real OpenID sign-in; return the browser and each app response's timing."""
-    browser = requests.Session()
-    login = browser.get(app_url + "/login", timeout=30)
-    form = forms(login)[-1]
-    data = {**form.fields, "openid": identity}
-    timings = []
-    response = browser.post(form.action, data=data, allow_redirects=False, timeout=30)
-    while True:
-        if response.url.startswith(app_url):
-            timings.append(server_timing(response))
-        if not response.is_redirect:
-            break
-        response = browser.get(
-            requests.compat.urljoin(response.url, response.headers["Location"]),
-            allow_redirects=False,
-            timeout=30,
-        )
-    if "Hi, " not in response.text:
-        raise RuntimeError(f"sign-in with {identity} failed: {response.url}")
-    return browser, timings
-
-
 def server_timing(response) -> dict:
     header = response.headers.get("Server-Timing", "")
     app_ms = float(re.search(r"app;dur=([\d.]+)", header).group(1))
@@ -259,7 +185,8 @@ def measure_sign_ins(app_url: str, provider_url: str, count: int) -> dict:
                            ("OP identifier", f"{provider_url}/op")):  # fmt: skip
         runs = []
         for _ in range(count + 1):
-            _, timings = sign_in(app_url, identity)
+            _, responses = sign_in(app_url, identity)
+            timings = [server_timing(r) for r in responses]
             runs.append({"app_ms": sum(t["app_ms"] for t in timings),
                          "fetches": sum(t["fetches"] for t in timings)})  # fmt: skip
         cold, warm = runs[0], runs[1:]
@@ -277,8 +204,8 @@ def run_database(label, database_url, cfg, provider_url, work: Path) -> dict:
     env = app_env(database_url, work / f"store-{label}")
     seed(database_url, env, cfg["users"], cfg["posts"])
     result = {}
-    with gunicorn("app:create_app()", env, cfg["workers"]) as app, \
-            gunicorn("bench.bare:app", env, cfg["workers"]) as bare:  # fmt: skip
+    with Gunicorn("app:create_app()", env, cfg["workers"]) as app, \
+            Gunicorn("bench.bare:app", env, cfg["workers"]) as bare:  # fmt: skip
         browser, _ = sign_in(app.url, f"{provider_url}/id/reader")
         cookie = f"session={browser.cookies['session']}"
         result["index"] = compare(app.url + "/index", bare.url + "/", cfg["connections"],
@@ -286,7 +213,7 @@ def run_database(label, database_url, cfg, provider_url, work: Path) -> dict:
         result["login"] = compare(app.url + "/login", bare.url + "/", cfg["connections"],
                                   cfg["rounds"], cfg["seconds"])  # fmt: skip
         page = floor_login_page(app.url, work / f"login-{label}.html")
-        with gunicorn("bench.floor:app", {**env, "FLOOR_LOGIN_PAGE": str(page)},
+        with Gunicorn("bench.floor:app", {**env, "FLOOR_LOGIN_PAGE": str(page)},
                       cfg["workers"]) as floor:  # fmt: skip
             result["floor"] = {
                 "index": compare(floor.url + "/index", bare.url + "/", cfg["floor_connections"],
@@ -295,8 +222,43 @@ def run_database(label, database_url, cfg, provider_url, work: Path) -> dict:
                                  cfg["rounds"], cfg["seconds"]),
             }  # fmt: skip
         result["sign_in"] = measure_sign_ins(app.url, provider_url, cfg["sign_ins"])
+        result["flood"] = measure_flood(app.url, cookie, cfg)
         result["worker_rss_mb"] = max(app.worker_rss_mb())
     return result
+
+
+FLOOD_PAGES = ("/login", "/healthz", "/index")
+
+
+def measure_flood(app_url: str, cookie: str, cfg: dict) -> dict:
+    """Latency of the pages with and without a flood of sign-ins, more than the
+    server has threads, against a provider that never answers."""
+    threads = gunicorn_config()["threads"]
+    size = cfg["workers"] * threads + 8
+
+    def latencies():
+        return {
+            page: wrk(app_url + page, cfg["flood_connections"], cfg["seconds"],
+                      cookie if page == "/index" else None)
+            for page in FLOOD_PAGES
+        }  # fmt: skip
+
+    quiet = latencies()
+    with SilentHost() as silent, Flood(app_url, silent.url + "/me", size) as flood:
+        while silent.connections == 0:
+            time.sleep(0.05)
+        flooded = latencies()
+    return {
+        "sign_ins": size,
+        "refused": len(flood.seconds("refused")),
+        "timed_out": len(flood.seconds("timed out")),
+        "refused_p50_ms": statistics.median(flood.seconds("refused") or [0]) * 1000,
+        "pages": {
+            page: {f"{when}_{p}_ms": run[page][f"{p}_ms"]
+                   for when, run in (("quiet", quiet), ("flood", flooded)) for p in ("p50", "p99")}
+            for page in FLOOD_PAGES
+        },
+    }  # fmt: skip
 
 
 def floor_login_page(app_url: str, path: Path) -> Path:
@@ -318,7 +280,7 @@ def run_growth(label, make_url, cfg, provider_url, work: Path) -> dict:
             url = make_url(f"growth_{posts}")
             env = app_env(url, work / f"store-{label}-{posts}")
             seed(url, env, min(cfg["users"], 1000), posts)
-            server = stack.enter_context(gunicorn("app:create_app()", env, cfg["workers"]))
+            server = stack.enter_context(Gunicorn("app:create_app()", env, cfg["workers"]))
             browser, _ = sign_in(server.url, f"{provider_url}/id/reader")
             servers.append((server, f"session={browser.cookies['session']}"))
         (a, a_cookie), (b, b_cookie) = servers
@@ -397,6 +359,14 @@ def print_report(results: dict, checks) -> None:
             print(f"  {kind:<14} cold: {r['cold_fetches']} requests, {r['cold_app_ms']:.1f} ms;"
                   f" warm: {r['warm_fetches']} requests, {r['warm_app_ms']:.1f} ms")  # fmt: skip
         print(f"  largest gunicorn worker after the load: {db_result['worker_rss_mb']:.0f} MB")
+        flood = db_result["flood"]
+        print(f"\n{label}: pages during a flood of {flood['sign_ins']} sign-ins at once against a "
+              f"provider that never answers ({flood['refused']} refused at once, median "
+              f"{flood['refused_p50_ms']:.0f} ms; {flood['timed_out']} waited it out)")  # fmt: skip
+        print("  page      quiet p50  quiet p99  flood p50  flood p99")
+        for page, r in flood["pages"].items():
+            print(f"  {page:<8} {r['quiet_p50_ms']:>8.2f}ms {r['quiet_p99_ms']:>8.2f}ms"
+                  f" {r['flood_p50_ms']:>8.2f}ms {r['flood_p99_ms']:>8.2f}ms")  # fmt: skip
     for label, g in results["growth"].items():
         print(f"\n{label}: /index p50 {g['small_p50_ms']:.2f} ms with {g['small_posts']:,} posts,"
               f" {g['large_p50_ms']:.2f} ms with {g['large_posts']:,}"
@@ -436,6 +406,16 @@ def markdown(results: dict) -> str:
         for kind, r in db_result["sign_in"].items():
             lines.append(f"| {kind} | {r['cold_fetches']}, {r['cold_app_ms']:.1f} ms | "
                          f"{r['warm_fetches']}, {r['warm_app_ms']:.1f} ms |")  # fmt: skip
+        flood = db_result["flood"]
+        lines += ["", f"During a flood of {flood['sign_ins']} sign-ins at once against a provider "
+                  f"that never answers ({flood['refused']} refused at once, "
+                  f"{flood['timed_out']} waited out the fetch timeout), "
+                  f"{results['config']['flood_connections']} connections per page:", "",
+                  "| page | p50 / p99 without | p50 / p99 during the flood |",
+                  "| --- | --- | --- |"]  # fmt: skip
+        for page, r in flood["pages"].items():
+            lines.append(f"| {page} | {r['quiet_p50_ms']:.1f} / {r['quiet_p99_ms']:.1f} ms | "
+                         f"{r['flood_p50_ms']:.1f} / {r['flood_p99_ms']:.1f} ms |")  # fmt: skip
         growth = results["growth"][label]
         lines += ["", f"/index p50: {growth['small_p50_ms']:.2f} ms with "
                   f"{growth['small_posts']:,} posts, {growth['large_p50_ms']:.2f} ms with "

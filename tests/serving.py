@@ -16,7 +16,7 @@ from urllib.parse import urljoin
 
 import requests
 
-from .helpers import STRONG_KEY, forms
+from .helpers import STRONG_KEY, csrf_token, forms
 from .postgres import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -170,3 +170,54 @@ class SilentHost:
         self.thread.join(5)
         for connection in self.accepted:
             connection.close()
+
+
+BUSY = "That provider is not answering; try again in a minute."
+TIMED_OUT = "did not answer in time"
+
+
+class Flood:
+    """``size`` visitors signing in with ``identifier`` at once, each trying
+    again a second after its answer, as people do, until the block ends.
+
+    ``outcomes`` holds (seconds, what the login page said) for each answer:
+    "refused" (the caps turned it away), "timed out" (it waited on the
+    provider for the whole fetch timeout) or "other".
+    """
+
+    PAUSE = 1.0
+
+    def __init__(self, app_url: str, identifier: str, size: int):
+        self.app_url, self.identifier = app_url, identifier
+        self.outcomes: list[tuple[float, str]] = []
+        self.started = threading.Barrier(size + 1)
+        self.stopping = threading.Event()
+        self.threads = [threading.Thread(target=self._visitor, daemon=True) for _ in range(size)]
+
+    def _visitor(self):
+        browser = requests.Session()
+        login = self.app_url + "/login"
+        token = csrf_token(browser.get(login, timeout=30))
+        self.started.wait(60)
+        while not self.stopping.is_set():
+            started = time.monotonic()
+            page = browser.post(login, data={"openid": self.identifier, "csrf_token": token},
+                                timeout=60)  # fmt: skip
+            text = page.text
+            outcome = "refused" if BUSY in text else "timed out" if TIMED_OUT in text else "other"
+            self.outcomes.append((time.monotonic() - started, outcome))
+            self.stopping.wait(self.PAUSE)
+
+    def seconds(self, outcome: str) -> list[float]:
+        return [seconds for seconds, seen in self.outcomes if seen == outcome]
+
+    def __enter__(self):
+        for thread in self.threads:
+            thread.start()
+        self.started.wait(60)  # every visitor has its form and sends it now
+        return self
+
+    def __exit__(self, *exc):
+        self.stopping.set()
+        for thread in self.threads:
+            thread.join(60)

@@ -34,5 +34,7 @@ def test_the_quick_benchmark_runs_and_reports_every_target(tmp_path):
     assert sqlite["floor"]["index"]["4"]["app_rps"] > 0
     assert sqlite["floor"]["login"]["4"]["app_rps"] > 0
     assert results["growth"]["SQLite"]["ratio"] > 0
+    assert set(sqlite["flood"]["pages"]) == {"/login", "/healthz", "/index"}
+    assert sqlite["flood"]["refused"] > 0
     assert len(results["checks"]) == 8
     assert run.stdout.count("[met]") + run.stdout.count("[NOT MET]") == 8

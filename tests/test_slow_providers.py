@@ -15,6 +15,8 @@ from app.fetcher import ProviderBusy, SafeFetcher
 
 from .helpers import Browser, csrf_token
 from .serving import (
+    BUSY,
+    Flood,
     Gunicorn,
     SilentHost,
     create_database,
@@ -23,7 +25,6 @@ from .serving import (
     sign_in,
 )
 
-BUSY = "That provider is not answering; try again in a minute."
 FETCH_TIMEOUT = 3
 
 
@@ -153,16 +154,6 @@ def production(tmp_path, provider):
         yield server
 
 
-def start_sign_in(url: str, identifier: str, results: list, ready: threading.Barrier) -> None:
-    browser = requests.Session()
-    token = csrf_token(browser.get(url + "/login", timeout=30))
-    ready.wait(60)
-    started = time.monotonic()
-    data = {"openid": identifier, "csrf_token": token}
-    page = browser.post(url + "/login", data=data, timeout=60)
-    results.append((time.monotonic() - started, page.text))
-
-
 def answer_time(url: str, cookies=None) -> float:
     """Seconds to answer a GET on a connection of its own, as a new visitor's."""
     started = time.monotonic()
@@ -177,29 +168,16 @@ def test_pages_answer_at_once_while_more_sign_ins_than_threads_wait_on_a_silent_
     settings = gunicorn_config()
     workers, threads = settings["workers"], settings["threads"]
     signed_in, _ = sign_in(production.url, provider.identity("alice"))
-    flood = workers * threads + 8
-    results: list = []
-    ready = threading.Barrier(flood + 1)
-    waiting = [
-        threading.Thread(target=start_sign_in, args=(production.url, silent.url + "/me", results,
-                                                     ready), daemon=True)
-        for _ in range(flood)
-    ]  # fmt: skip
-    for thread in waiting:
-        thread.start()
-    ready.wait(60)
-    wait_for(lambda: silent.connections >= workers)
-    slowest = {
-        path: max(answer_time(production.url + path, cookies) for _ in range(5))
-        for path, cookies in (("/login", None), ("/healthz", None), ("/index", signed_in.cookies))
-    }
-    assert silent.connections > 0 and any(thread.is_alive() for thread in waiting)
-    for thread in waiting:
-        thread.join(60)
+    with Flood(production.url, silent.url + "/me", workers * threads + 8) as flood:
+        wait_for(lambda: silent.connections >= workers)
+        slowest = {
+            path: max(answer_time(production.url + path, cookies) for _ in range(5))
+            for path, cookies in (("/login", None), ("/healthz", None),
+                                  ("/index", signed_in.cookies))
+        }  # fmt: skip
+        assert not flood.seconds("timed out")  # measured while the first ones still waited
     assert all(seconds < 0.5 for seconds in slowest.values()), slowest
-    refused = [seconds for seconds, text in results if BUSY in text]
-    timed_out = [seconds for seconds, text in results if "did not answer in time" in text]
-    assert len(refused) + len(timed_out) == flood
-    # Each worker lets only OUTGOING_MAX_PER_HOST sign-ins wait on one host.
-    assert len(timed_out) <= workers * 2
-    assert max(refused) < FETCH_TIMEOUT
+    assert {outcome for _, outcome in flood.outcomes} == {"refused", "timed out"}
+    # Each worker lets only OUTGOING_MAX_PER_HOST sign-ins wait on one host at a time.
+    assert silent.connections <= workers * 2 * 2
+    assert max(flood.seconds("refused")) < FETCH_TIMEOUT
