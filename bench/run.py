@@ -41,7 +41,7 @@ from tests.serving import (  # noqa: E402
     SilentHost,
     create_database,
     gunicorn_config,
-    production_env,
+    production_environ,
     sign_in,
 )
 
@@ -134,7 +134,7 @@ def compare(a_url, b_url, connections, rounds, seconds, a_cookie=None) -> dict:
 
 
 def app_env(database_url: str, store_dir: Path) -> dict:
-    return production_env(
+    return production_environ(
         database_url,
         store_dir,
         FLASK_SIGNIN_RATE_LIMIT="1000000 per second",

@@ -19,6 +19,7 @@ from .oidc_provider import OIDCTestProvider
 from .openid_provider import TestProvider
 from .postgres import PostgresServer, postgres_bin
 from .redis_server import RedisServer, redis_bin
+from .serving import Gunicorn, create_database, production_environ
 
 
 def pytest_generate_tests(metafunc):
@@ -103,6 +104,26 @@ def other_app(app):
     yield other
     with other.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture
+def production_server(database_url, tmp_path):
+    """Start the production app under the project's gunicorn.conf.py, every
+    worker of it, on the test's database: ``production_server(FLASK_KEY="value")``.
+    Its access log says which worker served each request."""
+    servers = []
+
+    def start(**settings: str) -> Gunicorn:
+        env = production_environ(database_url, tmp_path / "openid", **settings)
+        create_database(env)
+        server = Gunicorn("app:create_app()", env, access_log=tmp_path / "access.log")
+        server.database_url = database_url
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ def gunicorn_config() -> dict:
     return runpy.run_path(str(ROOT / "gunicorn.conf.py"))
 
 
-def production_env(database_url: str, store_dir: Path, **extra: str) -> dict:
+def production_environ(database_url: str, store_dir: Path, **extra: str) -> dict:
     """The environment of a production app on loopback: plain http, the tests'
     providers reachable, everything else as configured for production."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("FLASK_")}
@@ -63,6 +63,7 @@ class Gunicorn:
     def __init__(self, app_spec: str, env: dict, workers: int | None = None, access_log=None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.access_log = access_log
         command = [GUNICORN, "-c", str(ROOT / "gunicorn.conf.py"), "-b", f"127.0.0.1:{self.port}",
                    "--access-logfile", str(access_log or "/dev/null"),
                    "--access-logformat", '%(p)s "%(r)s" %(s)s']  # fmt: skip
@@ -83,6 +84,11 @@ class Gunicorn:
                 time.sleep(0.1)
         self.stop()
         raise RuntimeError(f"gunicorn did not start: {app_spec}")
+
+    def served_by(self, request: str) -> set[str]:
+        """The pids of the workers that served ``request`` ("POST /index")."""
+        lines = Path(self.access_log).read_text().splitlines()
+        return {line.split()[0] for line in lines if f'"{request} ' in line}
 
     def worker_pids(self) -> list[int]:
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")

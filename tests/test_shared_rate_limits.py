@@ -13,7 +13,7 @@ from app import db, ratelimit
 from app.models import Post, RateLimitCounter
 
 from .helpers import csrf_token
-from .serving import Gunicorn, create_database, production_env, sign_in
+from .serving import sign_in
 
 
 def start_sign_in(client):
@@ -90,33 +90,16 @@ def test_cleanup_removes_only_the_windows_that_ended(app):
         assert storage.get("current") == 1
 
 
-@pytest.fixture
-def production(tmp_path):
-    """The production app under the project's gunicorn.conf.py, every worker of it.
-
-    The access log says which worker served each request.
-    """
-    log = tmp_path / "access.log"
-    env = production_env(f"sqlite:///{tmp_path / 'app.db'}", tmp_path / "openid")
-    create_database(env)
-    with Gunicorn("app:create_app()", env, access_log=log) as server:
-        server.database_url = env["DATABASE_URL"]
-        server.access_log = log
-        yield server
-
-
-def workers_that_served(server, request: str) -> set[str]:
-    """The pids of the workers that served ``request`` ("POST /index")."""
-    lines = server.access_log.read_text().splitlines()
-    return {line.split()[0] for line in lines if f'"{request} ' in line}
-
-
 # Each request on a connection of its own, as from many browsers, so that
 # gunicorn hands it to whichever worker takes it.
 NEW_CONNECTION = {"Connection": "close"}
 
 
-def test_the_eleventh_sign_in_start_in_a_minute_is_refused_across_workers(production):
+@pytest.mark.both_databases
+def test_the_eleventh_sign_in_start_in_a_minute_is_refused_across_workers(
+    production_server, db_backend
+):
+    production = production_server()
     browser = requests.Session()
     token = csrf_token(browser.get(production.url + "/login", timeout=30))
     answers = [
@@ -128,10 +111,14 @@ def test_the_eleventh_sign_in_start_in_a_minute_is_refused_across_workers(produc
     refused = answers[10]
     assert 0 < int(refused.headers["Retry-After"]) <= 60
     assert "You are doing that too often" in refused.text
-    assert len(workers_that_served(production, "POST /login")) > 1
+    assert len(production.served_by("POST /login")) > 1
 
 
-def test_the_eleventh_post_in_a_minute_is_refused_and_not_stored(production, provider):
+@pytest.mark.both_databases
+def test_the_eleventh_post_in_a_minute_is_refused_and_not_stored(
+    production_server, db_backend, provider
+):
+    production = production_server()
     browser, _ = sign_in(production.url, provider.identity("alice"))
     token = csrf_token(browser.get(production.url + "/index", timeout=30))
     answers = [
@@ -146,4 +133,4 @@ def test_the_eleventh_post_in_a_minute_is_refused_and_not_stored(production, pro
         bodies = connection.execute(sa.select(Post.__table__.c.body)).scalars().all()
     engine.dispose()
     assert sorted(bodies) == sorted(f"post {i}" for i in range(10))
-    assert len(workers_that_served(production, "POST /index")) > 1
+    assert len(production.served_by("POST /index")) > 1

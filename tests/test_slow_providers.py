@@ -14,16 +14,7 @@ from app import db, fetcher
 from app.fetcher import ProviderBusy, SafeFetcher
 
 from .helpers import Browser, csrf_token
-from .serving import (
-    BUSY,
-    Flood,
-    Gunicorn,
-    SilentHost,
-    create_database,
-    gunicorn_config,
-    production_env,
-    sign_in,
-)
+from .serving import BUSY, Flood, SilentHost, gunicorn_config, sign_in
 
 FETCH_TIMEOUT = 3
 
@@ -140,20 +131,6 @@ def test_a_resolver_that_never_answers_holds_only_the_lookup_pool(monkeypatch):
         quick.fetch("http://last.hung.example/")
 
 
-@pytest.fixture
-def production(tmp_path, provider):
-    """The production app under the project's gunicorn.conf.py, on SQLite."""
-    env = production_env(
-        f"sqlite:///{tmp_path / 'app.db'}",
-        tmp_path / "openid",
-        FLASK_OPENID_FETCH_TIMEOUT=str(FETCH_TIMEOUT),
-        FLASK_SIGNIN_RATE_LIMIT="10000 per minute",  # the flood is the subject here
-    )
-    create_database(env)
-    with Gunicorn("app:create_app()", env) as server:
-        yield server
-
-
 def answer_time(url: str, cookies=None) -> float:
     """Seconds to answer a GET on a connection of its own, as a new visitor's."""
     started = time.monotonic()
@@ -162,9 +139,14 @@ def answer_time(url: str, cookies=None) -> float:
     return time.monotonic() - started
 
 
+@pytest.mark.both_databases
 def test_pages_answer_at_once_while_more_sign_ins_than_threads_wait_on_a_silent_host(
-    production, provider, silent
+    production_server, db_backend, provider, silent
 ):
+    production = production_server(
+        FLASK_OPENID_FETCH_TIMEOUT=str(FETCH_TIMEOUT),
+        FLASK_SIGNIN_RATE_LIMIT="10000 per minute",  # the flood is the subject here
+    )
     settings = gunicorn_config()
     workers, threads = settings["workers"], settings["threads"]
     signed_in, _ = sign_in(production.url, provider.identity("alice"))
