@@ -12,7 +12,7 @@ from app.auth import accounts
 from app.auth.accounts import Claim, find_or_create_user
 from app.models import Identity, User
 
-from .helpers import Browser, openids
+from .helpers import Browser, csrf_token, openids
 
 pytestmark = pytest.mark.both_databases
 ALICE = "https://openid.example/alice"
@@ -123,3 +123,30 @@ def test_new_people_wanting_one_nickname_at_once_all_get_accounts(
     assert sorted(i for u in accounts_made for i in openids(u)) == sorted(identities)
     assert len({u.nickname for u in accounts_made}) == 6
     assert "alice" in {u.nickname for u in accounts_made}
+
+
+def test_simultaneous_first_openid_connect_sign_ins_share_one_client_safely(
+    unlimited, live_server, oidc_provider, users
+):
+    # The app's first sign-ins with this provider: Authlib's client, its
+    # discovery document and keys are all made by these racing threads.
+    barrier = threading.Barrier(12)
+    pages = [None] * 12
+
+    def sign_in(i):
+        browser = Browser(live_server.url)
+        token = csrf_token(browser.get("/login"))
+        barrier.wait(timeout=30)
+        pages[i] = browser.session.post(
+            browser.url("/login/oidc/test-sso"), data={"csrf_token": token}, timeout=30
+        )
+
+    threads = [threading.Thread(target=sign_in, args=(i,)) for i in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert [page.url for page in pages] == [live_server.url + "/index"] * 12
+    assert all("Hi, alice" in page.text for page in pages)
+    [account] = users()
+    assert [i.subject for i in account.identities] == [oidc_provider.subject]
