@@ -5,8 +5,9 @@ kept in the session and checked, a ``nonce`` per sign-in, and the ID token's
 signature (against the provider's JWKS), issuer, audience, expiry and nonce.
 This module adds what a site needs around it: providers from configuration,
 the discovery document's issuer checked against the configured one, no
-unsigned tokens even if a provider offers them, and every failure turned into
-a sentence for the login page.
+unsigned tokens even if a provider offers them, the UserInfo endpoint asked
+for the names and email an ID token may leave out, and every failure turned
+into a sentence for the login page.
 
 Authlib (with requests, joserfc and cryptography, about 10 MB per worker)
 is imported only once a provider is used, so a site without OpenID Connect
@@ -197,7 +198,65 @@ def finish(provider: Provider) -> dict:
     # OpenID Connect Core 2: a case-sensitive string of at most 255 ASCII characters.
     if not isinstance(sub, str) or not 0 < len(sub) <= 255 or not sub.isascii():
         raise SignInFailed(f"{provider.name} sent an unusable identity, so you were not signed in.")
-    return dict(claims)
+    claims = dict(claims)
+    if lacks_profile(provider, claims):
+        claims = with_userinfo(claims, userinfo(provider, token, sub))
+    return claims
+
+
+NAME_CLAIMS = ("preferred_username", "nickname", "name")
+
+
+def lacks_profile(provider: Provider, claims: dict) -> bool:
+    """Whether the ID token lacks a name or email its scopes asked for.
+
+    OpenID Connect Core 5.4 lets a provider answer those scopes in UserInfo alone.
+    """
+    scopes = provider.scopes.split()
+    no_name = not any(isinstance(claims.get(c), str) for c in NAME_CLAIMS)
+    no_email = not isinstance(claims.get("email"), str)
+    return ("profile" in scopes and no_name) or ("email" in scopes and no_email)
+
+
+def userinfo(provider: Provider, token: dict, sub: str) -> dict:
+    """The provider's UserInfo claims for ``sub``, or {} when it has none to give.
+
+    Asked through Authlib's client, with the access token. An answer for
+    another subject is not used (OpenID Connect Core 5.3.2); a failure costs
+    only the names and email, never the sign-in.
+    """
+    import requests
+    from authlib.integrations.flask_client import OAuthError
+
+    endpoint = client(provider).load_server_metadata().get("userinfo_endpoint")
+    if not isinstance(endpoint, str) or not isinstance(token.get("access_token"), str):
+        return {}
+    try:
+        response = client(provider).get(endpoint, token=token)
+        response.raise_for_status()
+        data = response.json()
+    except (requests.RequestException, ValueError, OAuthError) as error:
+        current_app.logger.warning("OpenID Connect: %s UserInfo failed: %r", provider.key, error)
+        return {}
+    if not isinstance(data, dict) or data.get("sub") != sub:
+        current_app.logger.warning("OpenID Connect: %s UserInfo is not for %r", provider.key, sub)
+        return {}
+    return data
+
+
+def with_userinfo(claims: dict, info: dict) -> dict:
+    """The ID token's claims, with the names and email it lacks taken from UserInfo."""
+    merged = dict(claims)
+    for name in NAME_CLAIMS:
+        if not isinstance(merged.get(name), str) and isinstance(info.get(name), str):
+            merged[name] = info[name]
+    if not isinstance(merged.get("email"), str) and isinstance(info.get("email"), str):
+        # An address and whether it is verified come together, from one answer.
+        merged["email"] = info["email"]
+        merged.pop("email_verified", None)
+        if "email_verified" in info:
+            merged["email_verified"] = info["email_verified"]
+    return merged
 
 
 def failure_message(provider: Provider, error) -> str:

@@ -29,9 +29,10 @@ from openid.consumer.discover import DiscoveryFailure, OpenIDServiceEndpoint, di
 from openid.yadis.manager import YadisServiceManager
 
 from .fetcher import FetchError
+from .openid_associations import NegotiatingConsumer
 
 # Prefer SHA-256 associations; SHA-1 only for providers that know nothing else.
-# (python3-openid sends no-encryption only over https.)
+# (NegotiatingConsumer asks for no-encryption only over https.)
 ASSOCIATION_PREFERENCE = [
     ("HMAC-SHA256", "DH-SHA256"),
     ("HMAC-SHA256", "no-encryption"),
@@ -247,7 +248,7 @@ class SafeOpenID(OpenID):
         app.extensions["openid_discovery_cache"] = DiscoveryCache()
 
     def consumer(self) -> Consumer:
-        consumer = Consumer(JSONSessionWrapper(self), self.store_factory())
+        consumer = Consumer(JSONSessionWrapper(self), self.store_factory(), NegotiatingConsumer)
         consumer.setAssociationPreference(ASSOCIATION_PREFERENCE)
         # Discovery when a sign-in starts, and again when it completes.
         cached = current_app.extensions["openid_discovery_cache"].discover

@@ -1,8 +1,11 @@
 """An OpenID Connect provider for the tests, which answers wrongly on request.
 
 Discovery, an authorization endpoint that approves at once, a token endpoint
-(client secret and PKCE checked) and JWKS, on loopback over real HTTP; ID
-tokens are signed with joserfc. ``mode`` says what goes wrong:
+(client secret and PKCE checked), JWKS and UserInfo (its Bearer token
+checked), on loopback over real HTTP; ID tokens are signed with joserfc.
+``claims`` go in the ID token and in UserInfo, or only in UserInfo when
+``claims_in_id_token`` is false, as OpenID Connect Core 5.4 allows.
+``mode`` says what goes wrong:
 
 - "ok": nothing.
 - "wrong signature": signed by a key that is not published, under the published kid.
@@ -13,11 +16,16 @@ tokens are signed with joserfc. ``mode`` says what goes wrong:
 - "no id token": a token response without one.
 - "discovery issuer": the discovery document names another issuer.
 - "denied": the authorization endpoint answers access_denied.
+- "no userinfo": the discovery document names no UserInfo endpoint.
+- "userinfo other sub", "userinfo error", "userinfo garbage", "userinfo not an
+  object": UserInfo answers for another subject, a 500, an HTML page, a JSON list.
+- "userinfo silent": UserInfo never answers (until the provider stops).
 """
 
 import base64
 import json
 import secrets
+import threading
 import time
 from hashlib import sha256
 from urllib.parse import urlencode
@@ -45,6 +53,11 @@ class OIDCTestProvider(ServedApp):
         self.mode = "ok"
         self.subject = "248289761001"
         self.claims = {"preferred_username": "alice", "email": "alice@example.com"}
+        self.claims_in_id_token = True
+        # What UserInfo answers, if not ``claims``.
+        self.userinfo_claims: dict | None = None
+        self.access_tokens: set[str] = set()
+        self.stopping = threading.Event()
         self.codes: dict[str, dict] = {}
         self.last_id_token = None
         self.hits: list[str] = []
@@ -67,6 +80,7 @@ class OIDCTestProvider(ServedApp):
             "/authorize": self.authorize,
             "/token": self.token,
             "/jwks": self.jwks,
+            "/userinfo": self.userinfo,
         }
         handler = routes.get(request.path)
         response = handler(request) if handler else Response("not found", 404)
@@ -81,6 +95,11 @@ class OIDCTestProvider(ServedApp):
                 "authorization_endpoint": self.url + "/authorize",
                 "token_endpoint": self.url + "/token",
                 "jwks_uri": self.url + "/jwks",
+                **(
+                    {}
+                    if self.mode == "no userinfo"
+                    else {"userinfo_endpoint": self.url + "/userinfo"}
+                ),
                 "response_types_supported": ["code"],
                 "subject_types_supported": ["public"],
                 "id_token_signing_alg_values_supported": ["RS256"]
@@ -117,11 +136,9 @@ class OIDCTestProvider(ServedApp):
             return self.json({"error": "invalid_grant"}, 400)
         if challenge.decode() != grant["challenge"]:
             return self.json({"error": "invalid_grant", "error_description": "PKCE"}, 400)
-        body = {
-            "access_token": secrets.token_urlsafe(16),
-            "token_type": "Bearer",
-            "expires_in": 300,
-        }
+        access_token = secrets.token_urlsafe(16)
+        self.access_tokens.add(access_token)
+        body = {"access_token": access_token, "token_type": "Bearer", "expires_in": 300}
         if self.mode != "no id token":
             body["id_token"] = self.id_token(grant)
         return self.json(body)
@@ -137,7 +154,7 @@ class OIDCTestProvider(ServedApp):
             "iat": now,
             "exp": now + 300,
             "nonce": grant["nonce"],
-            **self.claims,
+            **(self.claims if self.claims_in_id_token else {}),
         }
         header = {"alg": "RS256", "kid": KID}
         key = self.key
@@ -156,6 +173,27 @@ class OIDCTestProvider(ServedApp):
         token = jwt.encode(header, claims, key)
         self.last_id_token = token
         return token
+
+    def userinfo(self, request):
+        auth = request.headers.get("Authorization", "")
+        if not auth.startswith("Bearer ") or auth[len("Bearer ") :] not in self.access_tokens:
+            headers = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+            return Response("", 401, headers=headers)
+        if self.mode == "userinfo silent":
+            self.stopping.wait(30)
+        if self.mode == "userinfo error":
+            return self.json({"error": "server_error"}, 500)
+        if self.mode == "userinfo garbage":
+            return Response("<html>Sign in to continue</html>", mimetype="text/html")
+        if self.mode == "userinfo not an object":
+            return self.json([["sub", self.subject], ["preferred_username", "alice"]])
+        sub = "someone-else" if self.mode == "userinfo other sub" else self.subject
+        claims = self.claims if self.userinfo_claims is None else self.userinfo_claims
+        return self.json({"sub": sub, **claims})
+
+    def __exit__(self, *exc):
+        self.stopping.set()  # let a request that never answers end
+        super().__exit__(*exc)
 
     def jwks(self, request):
         return self.json({"keys": [self.key.as_dict(private=False)]})

@@ -2,15 +2,21 @@
 
 It approves every sign-in at once (no page to click) and sends, by SReg, the
 profile a test gave the identity. It records every request it receives, so a
-test can prove that the app never contacted it.
+test can prove that the app never contacted it, and the direct requests (the
+app's own POSTs to its endpoint: associate, check_authentication) apart.
+
+``offers`` narrows the associations it makes, as an independent provider's
+may; ``suggestion`` replaces what it suggests when it refuses a type, and
+``garbled`` makes it answer some direct requests with a page of HTML.
 """
 
 import html
 import time
 
+from openid.association import SessionNegotiator
 from openid.extensions import sreg
 from openid.message import OPENID_NS
-from openid.server.server import CheckIDRequest, ProtocolError, Server
+from openid.server.server import AssociateRequest, CheckIDRequest, ProtocolError, Server
 from openid.store.memstore import MemoryStore
 from openid.store.nonce import mkNonce
 from werkzeug.wrappers import Request, Response
@@ -28,6 +34,19 @@ class TestProvider(ServedApp):
         # Backdate the nonce of every answer by this many seconds.
         self.nonce_age = 0
         self.hits: list[str] = []
+        # (path, openid.mode) of every request, to tell the browser's from the app's.
+        self.requests: list[tuple[str, str | None]] = []
+        # The openid.* fields of each associate and check_authentication request.
+        self.direct: list[dict[str, str]] = []
+        # The (assoc_type, session_type) pairs it makes associations of, best
+        # first; None for python3-openid's default (all of them).
+        self.offers: list[tuple[str, str]] | None = None
+        # What it suggests when it refuses a type; None for its best offer.
+        self.suggestion: tuple[str, str] | None = None
+        # The HTTP status of a refused associate request.
+        self.refusal_status = 400
+        # Direct requests (by openid.mode) answered with a body that is not key-value form.
+        self.garbled: set[str] = set()
         # Extra documents to serve: path -> (body, content type).
         self.documents: dict[str, tuple[str, str]] = {}
         self.store = MemoryStore()
@@ -41,6 +60,7 @@ class TestProvider(ServedApp):
     def wsgi(self, environ, start_response):
         request = Request(environ)
         self.hits.append(request.path)
+        self.requests.append((request.path, request.values.get("openid.mode")))
         if request.path in self.documents:
             body, content_type = self.documents[request.path]
             response = Response(body, content_type=content_type)
@@ -73,12 +93,33 @@ class TestProvider(ServedApp):
         body = f'<html><head><link rel="openid2.provider" href="{endpoint}"></head></html>'
         return Response(body, mimetype="text/html")
 
+    def requests_of_the_app(self) -> list[tuple[str, str | None]]:
+        """The requests the relying party made itself: all but the browser's checkid."""
+        return [r for r in self.requests if r[1] not in ("checkid_setup", "checkid_immediate")]
+
+    def associations_asked(self) -> list[tuple[str, str]]:
+        """The (assoc_type, session_type) of each associate request, in order."""
+        return [
+            (fields.get("openid.assoc_type"), fields.get("openid.session_type"))
+            for fields in self.direct
+            if fields.get("openid.mode") == "associate"
+        ]
+
     def endpoint(self, request):
         server = Server(self.store, op_endpoint=f"{self.url}/endpoint")
+        if self.offers is not None:
+            server.negotiator = SessionNegotiator(self.offers)
+        fields = request.values.to_dict()
+        if fields.get("openid.mode") in ("associate", "check_authentication"):
+            self.direct.append({k: v for k, v in fields.items() if k.startswith("openid.")})
+        if fields.get("openid.mode") in self.garbled:
+            return Response("<html>Service temporarily unavailable</html>", mimetype="text/html")
         try:
-            openid_request = server.decodeRequest(request.values.to_dict())
+            openid_request = server.decodeRequest(fields)
         except ProtocolError as error:
             return Response(str(error), 400)
+        if isinstance(openid_request, AssociateRequest) and self.offers is not None:
+            return self.associate(server, openid_request)
         if isinstance(openid_request, CheckIDRequest):
             if openid_request.idSelect():
                 name = self.select_as
@@ -100,5 +141,24 @@ class TestProvider(ServedApp):
                 )
         else:
             openid_response = server.handleRequest(openid_request)
+        return self.encode(server, openid_response)
+
+    def associate(self, server, openid_request):
+        """Make an association of a type it offers, or refuse with a suggestion.
+
+        A refusal is a 400, as OpenID 2.0 (5.1.2.2) says, unless ``refusal_status``
+        says otherwise (python3-openid's own server answers 200).
+        """
+        session_type = openid_request.session.session_type
+        if server.negotiator.isAllowed(openid_request.assoc_type, session_type):
+            return self.encode(server, server.handleRequest(openid_request))
+        suggestion = self.suggestion or server.negotiator.getAllowedType()
+        refusal = openid_request.answerUnsupported(
+            f"{openid_request.assoc_type} with {session_type} is not supported", *suggestion
+        )
+        return self.encode(server, refusal, self.refusal_status)
+
+    @staticmethod
+    def encode(server, openid_response, status=None):
         web = server.encodeResponse(openid_response)
-        return Response(web.body, web.code, web.headers)
+        return Response(web.body, status or web.code, web.headers)
