@@ -107,6 +107,23 @@ def other_app(app):
 
 
 @pytest.fixture
+def timed(monkeypatch, database_url, tmp_path):
+    """A live app that sends Server-Timing: its time and outgoing requests."""
+    monkeypatch.setenv("FLASK_SERVER_TIMING", "true")
+    monkeypatch.setenv("FLASK_SQLALCHEMY_DATABASE_URI", database_url)
+    monkeypatch.setenv("FLASK_OPENID_FS_STORE_PATH", str(tmp_path / "timed"))
+    app = create_app(TestingConfig)
+    with app.app_context():
+        db.create_all()
+    with LiveServer(app) as server:
+        server.app = app
+        yield server
+    with app.app_context():
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
 def production_server(database_url, tmp_path):
     """Start the production app under the project's gunicorn.conf.py, every
     worker of it, on the test's database: ``production_server(FLASK_KEY="value")``.

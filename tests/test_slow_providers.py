@@ -14,6 +14,7 @@ from app import db, fetcher
 from app.fetcher import ProviderBusy, SafeFetcher
 
 from .helpers import Browser, csrf_token
+from .oidc_provider import OIDCTestProvider
 from .serving import BUSY, Flood, SilentHost, gunicorn_config, sign_in
 
 FETCH_TIMEOUT = 3
@@ -163,3 +164,37 @@ def test_pages_answer_at_once_while_more_sign_ins_than_threads_wait_on_a_silent_
     # Each worker lets only OUTGOING_MAX_PER_HOST sign-ins wait on one host at a time.
     assert silent.connections <= workers * 2 * 2
     assert max(flood.seconds("refused")) < FETCH_TIMEOUT
+
+
+def press_oidc_button(browser: Browser, key: str):
+    token = csrf_token(browser.get("/login"))
+    return browser.session.post(browser.url(f"/login/oidc/{key}"), data={"csrf_token": token})
+
+
+def test_an_openid_connect_sign_in_past_the_cap_is_refused_at_once(app, browser, oidc_provider):
+    app.config["OUTGOING_MAX_PER_HOST"] = 1
+    with app.app_context(), fetcher.gate.place("127.0.0.1"):  # a sign-in waiting there
+        page = press_oidc_button(browser, "test-sso")
+    assert page.url == browser.url("/login")
+    assert BUSY in page.text
+    assert oidc_provider.hits == []
+    assert "Hi, alice" in press_oidc_button(browser, "test-sso").text
+
+
+def test_server_timing_counts_the_outgoing_requests_of_an_openid_connect_sign_in(timed):
+    with OIDCTestProvider() as provider:
+        timed.app.config["OIDC_PROVIDERS"] = [provider.config()]
+        browser = Browser(timed.url)
+        token = csrf_token(browser.get("/login"))
+        start = browser.session.post(browser.url("/login/oidc/test-sso"),
+                                     data={"csrf_token": token}, allow_redirects=False)  # fmt: skip
+        approved = browser.session.get(start.headers["Location"], allow_redirects=False)
+        callback = browser.session.get(approved.headers["Location"], allow_redirects=False)
+    assert callback.headers["Location"] == "/index"
+    # Starting: the discovery document. Completing: the token and the keys.
+    assert [fetches(start), fetches(callback)] == [1, 2]
+    assert provider.hits == ["/.well-known/openid-configuration", "/authorize", "/token", "/jwks"]
+
+
+def fetches(response) -> int:
+    return int(response.headers["Server-Timing"].rsplit('desc="', 1)[1].rstrip('"'))
