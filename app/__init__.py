@@ -16,7 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import ProductionConfig, config
 
-from . import oidc
+from . import oidc, urls
 from .fetcher import install_fetcher
 from .ratelimit import RateLimit
 from .safe_openid import SafeOpenID
@@ -97,6 +97,7 @@ def create_app(config_class=ProductionConfig):
 
     for ext in (db, login, csrf, ratelimit, oid):
         ext.init_app(app)
+    urls.init_app(app)
     # The built-in OpenID Connect provider's one client, on this site.
     app.config.setdefault("DEV_OIDC_CLIENT_ID", "microblog-dev")
     app.config.setdefault("DEV_OIDC_CLIENT_SECRET", secrets.token_urlsafe(32))

@@ -85,7 +85,7 @@ def link_oidc(key: str):
     return start_oidc(provider, url_for(".index"))
 
 
-@bp.route("/identities/<int:identity_id>/unlink", methods=["POST"])
+@bp.route("/identities/<id:identity_id>/unlink", methods=["POST"])
 @login_required
 def unlink(identity_id: int):
     # Lock the account's row, so two unlinks at once cannot remove the last two.
