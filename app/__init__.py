@@ -64,6 +64,19 @@ def configure_sqlite(dbapi_connection, connection_record):
         dbapi_connection.execute("PRAGMA synchronous=NORMAL")
 
 
+def apply_sqlite_busy_timeout(app: Flask) -> None:
+    """On SQLite, wait SQLITE_BUSY_TIMEOUT seconds for another's write lock,
+    not pysqlite's implicit five; then the request fails with a 503."""
+    if sa.engine.make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name() != "sqlite":
+        return  # psycopg refuses pysqlite's connect arguments
+    options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+    options["connect_args"] = {
+        **options.get("connect_args", {}),
+        "timeout": app.config["SQLITE_BUSY_TIMEOUT"],
+    }
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
 class ConfigError(RuntimeError):
     """The configuration is unsafe to run with; the message says why."""
 
@@ -95,6 +108,7 @@ def create_app(config_class=ProductionConfig):
             "or, behind a reverse proxy, FLASK_PROXY_HOPS"
         )
 
+    apply_sqlite_busy_timeout(app)
     for ext in (db, login, csrf, ratelimit, oid):
         ext.init_app(app)
     urls.init_app(app)
