@@ -13,6 +13,9 @@ tokens are signed with joserfc. ``mode`` says what goes wrong:
 - "no id token": a token response without one.
 - "discovery issuer": the discovery document names another issuer.
 - "denied": the authorization endpoint answers access_denied.
+
+``redirect_uri``, once set, is the one redirect URI registered for the
+client: the authorization endpoint refuses any other, as providers must.
 """
 
 import base64
@@ -48,6 +51,7 @@ class OIDCTestProvider(ServedApp):
         self.codes: dict[str, dict] = {}
         self.last_id_token = None
         self.hits: list[str] = []
+        self.redirect_uri: str | None = None
         super().__init__()
 
     def config(self, name="Test SSO") -> dict:
@@ -91,6 +95,9 @@ class OIDCTestProvider(ServedApp):
     def authorize(self, request):
         args = request.args
         redirect_uri = args["redirect_uri"]
+        if self.redirect_uri is not None and redirect_uri != self.redirect_uri:
+            # Never redirect to an unregistered URI (OAuth 2.0, 4.1.2.1).
+            return Response(f"invalid redirect_uri {redirect_uri}", 400)
         if self.mode == "denied":
             answer = {"error": "access_denied", "state": args["state"]}
         else:
