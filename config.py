@@ -74,6 +74,13 @@ class Config:
     # Seconds to wait for a provider's discovery document, keys or tokens.
     OIDC_TIMEOUT = 10.0
 
+    # Seconds a write on SQLite waits for another connection's write to end
+    # before the request answers 503 (Retry-After). Writes here take
+    # milliseconds; a lock held longer is a migration, a backup or a stuck
+    # process, and each request waiting for it holds one of gunicorn's
+    # threads, so the wait is short. (pysqlite's implicit default is 5.)
+    SQLITE_BUSY_TIMEOUT = 2.0
+
     # Behind this many reverse proxies, take the client address, scheme, host
     # and prefix from their X-Forwarded-* headers (Werkzeug's ProxyFix); 0
     # ignores those headers, which any client can send.

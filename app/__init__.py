@@ -16,7 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import ProductionConfig, config
 
-from . import oidc
+from . import oidc, urls
 from .fetcher import install_fetcher
 from .ratelimit import RateLimit
 from .safe_openid import SafeOpenID
@@ -79,6 +79,19 @@ def end_idle_transaction() -> None:
         session.rollback()
 
 
+def apply_sqlite_busy_timeout(app: Flask) -> None:
+    """On SQLite, wait SQLITE_BUSY_TIMEOUT seconds for another's write lock,
+    not pysqlite's implicit five; then the request fails with a 503."""
+    if sa.engine.make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name() != "sqlite":
+        return  # psycopg refuses pysqlite's connect arguments
+    options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+    options["connect_args"] = {
+        **options.get("connect_args", {}),
+        "timeout": app.config["SQLITE_BUSY_TIMEOUT"],
+    }
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
 class ConfigError(RuntimeError):
     """The configuration is unsafe to run with; the message says why."""
 
@@ -110,8 +123,10 @@ def create_app(config_class=ProductionConfig):
             "or, behind a reverse proxy, FLASK_PROXY_HOPS"
         )
 
+    apply_sqlite_busy_timeout(app)
     for ext in (db, login, csrf, ratelimit, oid):
         ext.init_app(app)
+    urls.init_app(app)
     # The built-in OpenID Connect provider's one client, on this site.
     app.config.setdefault("DEV_OIDC_CLIENT_ID", "microblog-dev")
     app.config.setdefault("DEV_OIDC_CLIENT_SECRET", secrets.token_urlsafe(32))

@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from functools import cache
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, url_for
+from flask import Flask, current_app
 
 from .fetcher import FetchError, gate
-from .safe_openid import site_root
+from .urls import external_url
 
 DEFAULT_SCOPES = "openid email profile"
 DEV_KEY = "dev"
@@ -98,7 +98,7 @@ def providers() -> list[Provider]:
 
 def dev_provider() -> Provider:
     # The built-in provider lives on this site, so its issuer is this site's.
-    issuer = site_root() + url_for("devoidc.index").lstrip("/").rstrip("/")
+    issuer = external_url("devoidc.index").rstrip("/")
     return Provider(
         DEV_KEY,
         "Built-in OpenID Connect (development)",
@@ -190,7 +190,7 @@ def start(provider: Provider):
 
     try:
         metadata(provider)
-        redirect_uri = site_root() + url_for("auth.oidc_callback", key=provider.key).lstrip("/")
+        redirect_uri = external_url("auth.oidc_callback", key=provider.key)
         return client(provider).authorize_redirect(redirect_uri)
     except SignInFailed:
         raise

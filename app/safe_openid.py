@@ -20,7 +20,7 @@ import json
 import threading
 import time
 from functools import wraps
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_openid import OpenID, OpenIDResponse, SessionWrapper
@@ -30,6 +30,7 @@ from openid.yadis.manager import YadisServiceManager
 
 from .fetcher import FetchError
 from .openid_associations import NegotiatingConsumer
+from .urls import external_url, site_root
 
 # Prefer SHA-256 associations; SHA-1 only for providers that know nothing else.
 # (NegotiatingConsumer asks for no-encryption only over https.)
@@ -207,21 +208,6 @@ def _failure_message(exc: BaseException, identity_url: str) -> str:
     return f"No OpenID provider was found at {identity_url}. Check the address and try again."
 
 
-def site_root() -> str:
-    """This site's public root URL, for the realm and the return URL.
-
-    From ``SERVER_NAME`` and ``PREFERRED_URL_SCHEME`` when set, never from a
-    Host header a client can forge; else from the request, whose host
-    ``TRUSTED_HOSTS`` or the reverse proxy (``PROXY_HOPS``) then vouches for.
-    Production refuses to start with none of the three.
-    """
-    server_name = current_app.config.get("SERVER_NAME")
-    if not server_name:
-        return request.url_root
-    scheme = current_app.config["PREFERRED_URL_SCHEME"]
-    return f"{scheme}://{server_name}{request.script_root}/"
-
-
 class SafeOpenID(OpenID):
     def __init__(self, **kwargs):
         super().__init__(store_factory=self.make_store, **kwargs)
@@ -241,7 +227,7 @@ class SafeOpenID(OpenID):
 
     def get_current_url(self):
         """The login URL with ``next``: the return URL the provider sends back to."""
-        return site_root() + request.path.lstrip("/") + "?next=" + quote(self.get_next_url())
+        return external_url(request.endpoint, **request.view_args, next=self.get_next_url())
 
     def init_app(self, app):
         super().init_app(app)

@@ -193,10 +193,14 @@ def provider():
 
 
 @pytest.fixture
-def oidc_provider(app):
-    """An OpenID Connect provider on loopback, configured as "Test SSO" (key test-sso)."""
+def oidc_provider(app, request):
+    """An OpenID Connect provider on loopback, configured as "Test SSO" (key
+    test-sso); with the live server, its callback is the registered redirect URI."""
     with OIDCTestProvider() as provider:
         app.config["OIDC_PROVIDERS"] = [provider.config()]
+        if "live_server" in request.fixturenames:
+            callback = "/login/oidc/test-sso/callback"
+            provider.redirect_uri = request.getfixturevalue("live_server").url + callback
         yield provider
 
 

@@ -9,6 +9,7 @@ from urllib.parse import urljoin
 import pytest
 import requests
 from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
 
 # A key that passes production's check, for tests that build the production app.
 STRONG_KEY = "7f3c9a1e5b2d8f4a6c0e9b3d7a1f5c8e2b6d0a4f8c3e7b1d5a9f2c6e0b4d8a3f"
@@ -58,6 +59,47 @@ class ServedApp:
         self.live.__exit__(*exc)
 
 
+class PrefixProxy(ServedApp):
+    """A reverse proxy serving ``backend`` under ``prefix``, as nginx does with
+    ``location /blog/ { proxy_pass http://backend/; }`` and the X-Forwarded-*
+    headers, X-Forwarded-Prefix among them. Anything else is a 404."""
+
+    # Hop-by-hop, or recomputed for the body as sent on.
+    DROPPED = {"connection", "keep-alive", "transfer-encoding", "content-length"}
+
+    def __init__(self, backend: str, prefix: str):
+        self.backend = backend
+        self.prefix = prefix
+        super().__init__()
+
+    def wsgi(self, environ, start_response):
+        request = Request(environ)
+        if not (request.path + "/").startswith(self.prefix + "/"):
+            return Response("not found", 404)(environ, start_response)
+        path = request.path.removeprefix(self.prefix) or "/"
+        query = environ.get("QUERY_STRING")
+        headers = {k: v for k, v in request.headers if k.lower() not in self.DROPPED}
+        headers.update(
+            {
+                "X-Forwarded-For": request.remote_addr,
+                "X-Forwarded-Proto": request.scheme,
+                "X-Forwarded-Host": request.host,
+                "X-Forwarded-Prefix": self.prefix,
+                "Accept-Encoding": "identity",
+            }
+        )
+        answer = requests.request(
+            request.method,
+            self.backend + path + (f"?{query}" if query else ""),
+            headers=headers,
+            data=request.get_data(),
+            allow_redirects=False,
+            timeout=30,
+        )
+        kept = [(k, v) for k, v in answer.raw.headers.items() if k.lower() not in self.DROPPED]
+        return Response(answer.content, answer.status_code, kept)(environ, start_response)
+
+
 class _FormParser(HTMLParser):
     def __init__(self):
         super().__init__()
@@ -105,6 +147,9 @@ class Browser:
         self.session = requests.Session()
 
     def url(self, path):
+        # A path from the site's root, under the prefix it may be served at.
+        if path.startswith("/"):
+            return self.base_url.rstrip("/") + path
         return urljoin(self.base_url, path)
 
     def get(self, path, **kwargs):

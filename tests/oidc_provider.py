@@ -20,6 +20,9 @@ checked), on loopback over real HTTP; ID tokens are signed with joserfc.
 - "userinfo other sub", "userinfo error", "userinfo garbage", "userinfo not an
   object": UserInfo answers for another subject, a 500, an HTML page, a JSON list.
 - "userinfo silent": UserInfo never answers (until the provider stops).
+
+``redirect_uri``, once set, is the one redirect URI registered for the
+client: the authorization endpoint refuses any other, as providers must.
 """
 
 import base64
@@ -61,6 +64,7 @@ class OIDCTestProvider(ServedApp):
         self.codes: dict[str, dict] = {}
         self.last_id_token = None
         self.hits: list[str] = []
+        self.redirect_uri: str | None = None
         super().__init__()
 
     def config(self, name="Test SSO") -> dict:
@@ -110,6 +114,9 @@ class OIDCTestProvider(ServedApp):
     def authorize(self, request):
         args = request.args
         redirect_uri = args["redirect_uri"]
+        if self.redirect_uri is not None and redirect_uri != self.redirect_uri:
+            # Never redirect to an unregistered URI (OAuth 2.0, 4.1.2.1).
+            return Response(f"invalid redirect_uri {redirect_uri}", 400)
         if self.mode == "denied":
             answer = {"error": "access_denied", "state": args["state"]}
         else:

@@ -45,6 +45,7 @@ def test_a_database_outage_gives_503_pages_and_the_site_recovers_by_itself(
         client.post("/index", data={"post": "lost?", "csrf_token": token}),
     ):
         assert response.status_code == 503
+        assert response.headers["Retry-After"].isdigit()
         assert "The site is briefly unavailable." in response.text
         assert "Traceback" not in response.text and "psycopg" not in response.text
     assert client.get("/healthz").status_code == 503

@@ -85,25 +85,54 @@ def link_oidc(key: str):
     return start_oidc(provider, url_for(".index"))
 
 
-@bp.route("/identities/<int:identity_id>/unlink", methods=["POST"])
+_identity = Identity.__table__
+_way_in = _identity.alias("way_in")
+# The account's ways in, locked in id order (FOR UPDATE; SQLite, which has
+# none, takes its write lock before a DELETE reads anything). Concurrent
+# unlinks of one account then take their locks in one order, so neither can
+# deadlock the other, and each counts what the one before it left: a row
+# deleted meanwhile is not counted. A later kind of way in (passkeys) adds
+# its own locked count here.
+WAYS_IN = (
+    sa.select(sa.func.count())
+    .select_from(
+        sa.select(_way_in.c.id)
+        .where(_way_in.c.user_id == sa.bindparam("user_id"))
+        .order_by(_way_in.c.id)
+        .with_for_update()
+        .subquery()
+    )
+    .scalar_subquery()
+)
+# Delete this way in unless it is the account's last, in one statement.
+UNLINK_UNLESS_LAST = sa.delete(_identity).where(
+    _identity.c.id == sa.bindparam("identity_id"),
+    _identity.c.user_id == sa.bindparam("user_id"),
+    WAYS_IN > 1,
+)
+
+
+@bp.route("/identities/<id:identity_id>/unlink", methods=["POST"])
 @login_required
 def unlink(identity_id: int):
-    # Lock the account's row, so two unlinks at once cannot remove the last two.
-    user = db.session.scalar(sa.select(User).where(User.id == current_user.id).with_for_update())
-    identity = db.session.get(Identity, identity_id)
-    if identity is None or identity.user_id != user.id:
+    """Unlink one of the account's identities, unless it is the last way in."""
+    provider = db.session.scalar(
+        sa.select(Identity.provider).where(
+            Identity.id == identity_id, Identity.user_id == current_user.id
+        )
+    )
+    if provider is None:
         abort(404)
-    count = db.session.scalar(sa.select(sa.func.count()).where(Identity.user_id == user.id))
-    if count <= 1:
-        db.session.rollback()
+    params = {"identity_id": identity_id, "user_id": current_user.id}
+    unlinked = db.session.execute(UNLINK_UNLESS_LAST, params).rowcount
+    db.session.commit()
+    if unlinked:
+        flash(f"{provider} identity unlinked.", "info")
+    else:
         flash(
             "This is your only way to sign in, so it stays. Link another identity first.",
             "error",
         )
-    else:
-        db.session.delete(identity)
-        db.session.commit()
-        flash(f"{identity.provider} identity unlinked.", "info")
     return redirect(url_for(".index"))
 
 

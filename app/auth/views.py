@@ -16,6 +16,7 @@ from flask_login import current_user, login_user, logout_user
 from .. import csrf, db, oid, oidc, ratelimit
 from ..forms import EmptyForm
 from ..models import User
+from ..urls import external_url
 from .accounts import Claim, clean_email, find_or_create_user, link_identity, record_sign_in
 from .forms import LoginForm
 
@@ -26,7 +27,7 @@ def providers() -> list[dict]:
     """The provider buttons for the login page, the built-in one first."""
     listed = [dict(p) for p in current_app.config["OPENID_PROVIDERS"]]
     if current_app.config["DEV_OPENID_PROVIDER"]:
-        url = url_for("devprovider.identifier", _external=True)
+        url = external_url("devprovider.identifier")
         listed.insert(0, {"name": "Built-in provider (development)", "url": url})
     for provider in listed:
         provider["needs_username"] = "{username}" in provider["url"]

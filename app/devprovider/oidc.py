@@ -20,11 +20,12 @@ from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oidc.core import UserInfo
 from authlib.oidc.core.grants import OpenIDCode
 from authlib.oidc.core.models import AuthorizationCodeMixin
-from flask import Blueprint, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, current_app, jsonify, render_template, request
 from joserfc.jwk import RSAKey
 
 from .. import csrf
-from ..safe_openid import site_root
+from ..oidc import DEV_KEY
+from ..urls import external_url, site_root
 from .forms import ApproveForm
 
 bp = Blueprint("devoidc", __name__)
@@ -45,7 +46,7 @@ def signing_key() -> RSAKey:
 
 
 def issuer() -> str:
-    return site_root() + url_for("devoidc.index").lstrip("/").rstrip("/")
+    return external_url("devoidc.index").rstrip("/")
 
 
 @dataclass
@@ -55,7 +56,7 @@ class Person:
 
 
 class Client(ClientMixin):
-    """The one client: this site, whose callbacks are under /login/oidc/."""
+    """The one client: this site, whose callback for this provider is registered."""
 
     def get_client_id(self):
         return current_app.config["DEV_OIDC_CLIENT_ID"]
@@ -67,7 +68,7 @@ class Client(ClientMixin):
         return " ".join(s for s in scope.split() if s in SCOPES)
 
     def check_redirect_uri(self, redirect_uri):
-        return redirect_uri.startswith(site_root() + "login/oidc/")
+        return redirect_uri == external_url("auth.oidc_callback", key=DEV_KEY)
 
     def check_client_secret(self, client_secret):
         return hmac.compare_digest(client_secret, current_app.config["DEV_OIDC_CLIENT_SECRET"])
@@ -217,9 +218,9 @@ def index():
 def configuration():
     return jsonify(
         issuer=issuer(),
-        authorization_endpoint=site_root() + url_for(".authorize").lstrip("/"),
-        token_endpoint=site_root() + url_for(".token").lstrip("/"),
-        jwks_uri=site_root() + url_for(".jwks").lstrip("/"),
+        authorization_endpoint=external_url(".authorize"),
+        token_endpoint=external_url(".token"),
+        jwks_uri=external_url(".jwks"),
         response_types_supported=["code"],
         subject_types_supported=["public"],
         id_token_signing_alg_values_supported=["RS256"],
@@ -261,7 +262,7 @@ def authorize():
         "devprovider/approve.html",
         title="Approve sign-in",
         form=form,
-        action=request.full_path,
+        action=request.script_root + request.full_path,
         realm=site_root(),
         protocol="OpenID Connect",
     )

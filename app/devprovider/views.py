@@ -18,7 +18,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    url_for,
 )
 from markupsafe import Markup
 from openid.extensions import ax, sreg
@@ -33,6 +32,7 @@ from openid.server.server import (
 from openid.store.filestore import FileOpenIDStore
 
 from .. import csrf
+from ..urls import external_url
 from .forms import ApproveForm
 
 bp = Blueprint("devprovider", __name__)
@@ -50,11 +50,11 @@ AX_EMAIL = {"http://axschema.org/contact/email", "http://schema.openid.net/conta
 
 def openid_server() -> Server:
     store = FileOpenIDStore(os.path.join(current_app.config["OPENID_FS_STORE_PATH"], "devprovider"))
-    return Server(store, op_endpoint=url_for("devprovider.endpoint", _external=True))
+    return Server(store, op_endpoint=external_url("devprovider.endpoint"))
 
 
 def identity_url(username: str) -> str:
-    return url_for("devprovider.identity", username=username, _external=True)
+    return external_url("devprovider.identity", username=username)
 
 
 def username_of(identity: str) -> str | None:
@@ -74,7 +74,7 @@ def xrds(service_type: str, local_id: str | None = None) -> Response:
     body = render_template(
         "devprovider/xrds.xml",
         service_type=service_type,
-        endpoint=url_for("devprovider.endpoint", _external=True),
+        endpoint=external_url("devprovider.endpoint"),
         local_id=local_id,
     )
     return Response(body, mimetype=XRDS_TYPE)
@@ -88,7 +88,7 @@ def identifier():
     response = Response(
         render_template("devprovider/index.html", title="Development OpenID provider")
     )
-    response.headers["X-XRDS-Location"] = url_for("devprovider.identifier", _external=True)
+    response.headers["X-XRDS-Location"] = external_url("devprovider.identifier")
     return response
 
 
@@ -103,7 +103,7 @@ def identity(username):
         "devprovider/identity.html",
         title=username,
         username=username,
-        endpoint=url_for("devprovider.endpoint", _external=True),
+        endpoint=external_url("devprovider.endpoint"),
         identity=identity_url(username),
     )
 

@@ -1,5 +1,7 @@
 """Error pages in the site's layout, for every HTTP error a visitor can meet."""
 
+import sqlite3
+
 from flask import Blueprint, current_app, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -17,6 +19,8 @@ MESSAGES = {
     500: "Something went wrong on our side. It has been logged; please try again later.",
     503: "The site is briefly unavailable. Please try again in a minute.",
 }
+# Seconds after which a 503's cause (a restart, a long write) is likely over.
+RETRY_AFTER_SECONDS = 10
 
 
 def render_error(code: int, name: str, message: str, headers=()):
@@ -68,21 +72,35 @@ def internal_error(error):
 @bp.app_errorhandler(OperationalError)
 @bp.app_errorhandler(InterfaceError)
 def database_error(error):
-    """A database that is down or restarting gets a 503; the next request retries.
-
-    A lost connection is flagged invalidated; a refused one fails before any
-    statement. Other errors of these classes ("no such table") are bugs: 500.
-    """
+    """A database that is down, restarting or busy gets a 503; the next request
+    retries. Other errors of these classes ("no such table") are bugs: 500."""
     try:
         db.session.rollback()
     except Exception:  # the connection is gone; the pool replaces it
         pass
     # The layout asks who is signed in; do not ask the database again.
     g._login_user = login.anonymous_user()
-    if not (error.connection_invalidated or error.statement is None):
+    if not (unreachable(error) or busy(error.orig)):
         current_app.logger.error(
             "Exception on %s [%s]", request.path, request.method, exc_info=error
         )
         return render_error(500, "Internal Server Error", MESSAGES[500])
     current_app.logger.warning("database unavailable: %s", error.orig or error)
-    return render_error(503, "Service Unavailable", MESSAGES[503])
+    return render_error(
+        503, "Service Unavailable", MESSAGES[503], {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    )
+
+
+def unreachable(error) -> bool:
+    # A lost connection is flagged invalidated; a refused one fails before
+    # any statement.
+    return error.connection_invalidated or error.statement is None
+
+
+def busy(orig) -> bool:
+    """Whether another transaction held a lock past the wait allowed for it."""
+    if isinstance(orig, sqlite3.Error):
+        # SQLITE_BUSY and its extended codes, after SQLITE_BUSY_TIMEOUT.
+        return orig.sqlite_errorcode & 0xFF == sqlite3.SQLITE_BUSY
+    # PostgreSQL's lock_not_available: a lock_timeout the operator set ran out.
+    return getattr(orig, "sqlstate", None) == "55P03"

@@ -1,0 +1,55 @@
+"""URLs: row ids in them, and this site's public URLs for providers.
+
+Every absolute URL the site hands out (the OpenID 2.0 realm and return URL,
+the OpenID Connect redirect URI, the built-in providers' endpoints and
+issuer) is built here, so each carries the site's path prefix once.
+"""
+
+from flask import Flask, current_app, request, url_for
+from werkzeug.routing import IntegerConverter
+
+# Ids are sa.Integer columns: 32 bits on PostgreSQL, 64 on SQLite. An id
+# past what the smaller holds names no row on either, and would make the
+# database raise instead of finding nothing.
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """``<id:name>``: a row id, 1 to MAX_ID; any other number is a 404."""
+
+    def __init__(self, map, **kwargs):
+        super().__init__(map, min=1, max=MAX_ID, **kwargs)
+
+
+def init_app(app: Flask) -> None:
+    # Before the blueprints, whose rules use it.
+    app.url_map.converters["id"] = IdConverter
+    app.jinja_env.globals["external_url"] = external_url
+
+
+def public_origin() -> str:
+    """This site's public scheme and host, as ``https://host``.
+
+    From ``SERVER_NAME`` and ``PREFERRED_URL_SCHEME`` when set, never from a
+    Host header a client can forge; else from the request, whose host
+    ``TRUSTED_HOSTS`` or the reverse proxy (``PROXY_HOPS``) then vouches for.
+    Production refuses to start with none of the three.
+    """
+    server_name = current_app.config.get("SERVER_NAME")
+    if not server_name:
+        return request.host_url.rstrip("/")
+    return f"{current_app.config['PREFERRED_URL_SCHEME']}://{server_name}"
+
+
+def site_root() -> str:
+    """This site's public root URL, its path prefix included, ending in "/"."""
+    return f"{public_origin()}{request.script_root}/"
+
+
+def external_url(endpoint: str, **values) -> str:
+    """``url_for(endpoint, **values)`` as an absolute public URL.
+
+    ``url_for`` already starts the path with the prefix the site is served
+    under (``SCRIPT_NAME``, or ``X-Forwarded-Prefix`` through ``PROXY_HOPS``).
+    """
+    return public_origin() + url_for(endpoint, **values)
