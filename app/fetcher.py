@@ -24,8 +24,6 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
 from urllib.parse import urljoin, urlsplit
 
@@ -41,10 +39,6 @@ DEFAULT_MAX_BYTES = 1024 * 1024
 # threads than this, so pages are served while sign-ins wait.
 DEFAULT_MAX_PER_HOST = 2
 DEFAULT_MAX_TOTAL = 4
-# Host name lookups waiting at once, per process. getaddrinfo cannot be
-# interrupted, so a lookup the resolver never answers keeps its thread: the
-# pool bounds how many such threads there can be.
-MAX_LOOKUPS = 4
 NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
@@ -73,7 +67,10 @@ class Gate:
     rather than queued, since queueing is what would hold the threads.
 
     Every outgoing request of a sign-in passes here, OpenID 2.0 and OpenID
-    Connect alike, and is counted for the Server-Timing header.
+    Connect alike, and is counted for the Server-Timing header. A host name
+    lookup keeps its request's place until the resolver answers, however
+    late (getaddrinfo cannot be interrupted): so the caps bound the threads
+    that hung lookups hold too.
     """
 
     def __init__(self):
@@ -84,7 +81,7 @@ class Gate:
         self.before_waiting: Callable[[], None] | None = None
 
     @contextmanager
-    def place(self, host: str) -> Iterator[None]:
+    def place(self, host: str) -> Iterator["Place"]:
         """Hold a place for one request to ``host`` while in the block."""
         host = host.lower()
         per_host = int(_setting("OUTGOING_MAX_PER_HOST", DEFAULT_MAX_PER_HOST))
@@ -94,23 +91,47 @@ class Gate:
                 raise ProviderBusy()
             self._total += 1
             self._per_host[host] += 1
+        place = Place(self, host)
         started = time.perf_counter()
         try:
             if self.before_waiting is not None:
                 self.before_waiting()
-            yield
+            yield place
         finally:
-            with self._lock:
-                self._total -= 1
-                self._per_host[host] -= 1
-                if not self._per_host[host]:
-                    del self._per_host[host]
+            place.release()
             _count_fetch(time.perf_counter() - started)
+
+    def _free(self, host: str) -> None:
+        with self._lock:
+            self._total -= 1
+            self._per_host[host] -= 1
+            if not self._per_host[host]:
+                del self._per_host[host]
 
     def in_use(self) -> int:
         """How many requests hold a place now."""
         with self._lock:
             return self._total
+
+
+class Place:
+    """One request's place at the gate, free once everyone holding it let go."""
+
+    def __init__(self, gate: Gate, host: str):
+        self.gate, self.host = gate, host
+        self._holders = 1
+        self._lock = threading.Lock()
+
+    def hold(self) -> None:
+        with self._lock:
+            self._holders += 1
+
+    def release(self) -> None:
+        with self._lock:
+            self._holders -= 1
+            free = not self._holders
+        if free:
+            self.gate._free(self.host)
 
 
 gate = Gate()
@@ -213,8 +234,8 @@ class SafeFetcher(fetchers.Urllib2Fetcher):
         if not host:
             raise FetchRefused("The address has no host name.")
         # A place at the gate for the whole fetch, from the lookup to the last byte.
-        with gate.place(host):
-            address = _resolve(host, port, _remaining(deadline, host), allow_private)
+        with gate.place(host) as place:
+            address = _resolve(host, port, _remaining(deadline, host), allow_private, place)
             connection_class = (
                 _PinnedHTTPSConnection if parts.scheme == "https" else _PinnedHTTPConnection
             )
@@ -300,28 +321,33 @@ def _shut(connection: http.client.HTTPConnection) -> None:
             pass
 
 
-def _resolve(host: str, port: int, timeout: float, allow_private: bool) -> str:
+def _resolve(host: str, port: int, timeout: float, allow_private: bool, place: Place) -> str:
     """Resolve ``host`` within ``timeout``; return an address it may connect to.
 
     Every address the name resolves to must be public, not just the first:
     otherwise the resolver's order would decide what is reachable.
     """
-    # getaddrinfo has no timeout of its own: wait for it in the lookup pool,
-    # and give up on it at the deadline.
-    if not _lookup_places.acquire(blocking=False):
-        raise ProviderBusy()
-    try:
-        future = _lookups.submit(_lookup, host, port)
-    except BaseException:
-        _lookup_places.release()
-        raise
-    try:
-        found = future.result(timeout)
-    except FutureTimeout:
-        raise FetchError(f"Looking up {host} took too long.") from None
-    except (OSError, UnicodeError):
-        raise FetchError(f"{host} could not be found.") from None
-    addresses = [info[4][0] for info in found]
+    result: list = []
+
+    def lookup():
+        try:
+            result.append(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+        except (OSError, UnicodeError) as exc:
+            result.append(exc)
+        finally:
+            place.release()
+
+    # getaddrinfo has no timeout of its own: wait for it in a thread, which
+    # holds the request's place at the gate until the resolver answers.
+    place.hold()
+    thread = threading.Thread(target=lookup, daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if not result:
+        raise FetchError(f"Looking up {host} took too long.")
+    if isinstance(result[0], Exception):
+        raise FetchError(f"{host} could not be found.")
+    addresses = [info[4][0] for info in result[0]]
     if not addresses:
         raise FetchError(f"{host} could not be found.")
     if not allow_private:
@@ -331,19 +357,6 @@ def _resolve(host: str, port: int, timeout: float, allow_private: bool) -> str:
                     f"{host} is on a private or local network, which this site does not contact."
                 )
     return addresses[0]
-
-
-_lookups = ThreadPoolExecutor(max_workers=MAX_LOOKUPS, thread_name_prefix="lookup")
-# A place is taken before a lookup is queued and given back when the resolver
-# answers, however late: so no lookup ever queues behind hung ones.
-_lookup_places = threading.BoundedSemaphore(MAX_LOOKUPS)
-
-
-def _lookup(host: str, port: int) -> list:
-    try:
-        return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    finally:
-        _lookup_places.release()
 
 
 def install_fetcher(before_waiting: Callable[[], None] | None = None) -> None:

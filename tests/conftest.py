@@ -144,8 +144,9 @@ def production_server(database_url, tmp_path):
 
 
 @pytest.fixture
-def production_env(monkeypatch):
-    """What the production configuration needs to start: a strong key, the public host."""
+def production_env(app, monkeypatch):
+    """What the production configuration needs to start: a strong key, the
+    public host; and the test's database (made by ``app``), not the project's."""
     monkeypatch.setenv("FLASK_SECRET_KEY", STRONG_KEY)
     monkeypatch.setenv("FLASK_SERVER_NAME", PUBLIC_HOST)
 

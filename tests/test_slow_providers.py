@@ -103,7 +103,7 @@ def test_a_request_waiting_on_a_provider_holds_no_database_connection(app, user_
     assert results[0].status_code == 302
 
 
-def test_a_resolver_that_never_answers_holds_only_the_lookup_pool(monkeypatch):
+def test_a_resolver_that_never_answers_holds_only_the_places_of_its_lookups(monkeypatch):
     release = threading.Event()
     real = socket.getaddrinfo
 
@@ -116,18 +116,18 @@ def test_a_resolver_that_never_answers_holds_only_the_lookup_pool(monkeypatch):
     monkeypatch.setattr(fetcher.socket, "getaddrinfo", hung)
     quick = SafeFetcher(allow_private=True, timeout=0.2)
     try:
-        for number in range(fetcher.MAX_LOOKUPS):
+        for number in range(fetcher.DEFAULT_MAX_TOTAL):
             with pytest.raises(fetcher.FetchError, match="took too long"):
                 quick.fetch(f"http://h{number}.hung.example/")
         threads = threading.active_count()
-        # Every lookup thread is stuck: the next fetch is refused at once,
-        # and no thread is started for it.
+        # The stuck lookups keep their places: the next fetch, to any host,
+        # is refused at once, and no thread is started for it.
         with pytest.raises(ProviderBusy):
-            quick.fetch("http://another.hung.example/")
+            quick.fetch("http://another.example/")
         assert threading.active_count() == threads
     finally:
         release.set()
-    wait_for(lambda: fetcher._lookup_places._value == fetcher.MAX_LOOKUPS)
+    wait_for(lambda: fetcher.gate.in_use() == 0)
     with pytest.raises(fetcher.FetchError, match="could not be found"):
         quick.fetch("http://last.hung.example/")
 
