@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint format init-db clean browser-deps chromium postgresql redis bench wrk
+.PHONY: run test screenshots lint format init-db clean browser-deps chromium postgresql redis bench wrk
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,12 @@ init-db: $(VENV)/.run-installed
 
 test: $(VENV)/.dev-installed browser-deps postgresql redis wrk
 	$(PY) -m pytest
+
+# Refresh the README's pictures in docs/screenshots/ (the tests alone write
+# theirs to a temporary folder). CI=true: fail, not skip, without Chromium.
+screenshots: $(VENV)/.dev-installed browser-deps
+	CI=true SCREENSHOT_DIR=docs/screenshots $(PY) -m pytest -p no:cacheprovider -q \
+		tests/browser/test_look.py -k screenshots
 
 # The benchmark (README, Performance): a few minutes, all on loopback.
 bench: $(VENV)/.dev-installed postgresql wrk

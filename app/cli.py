@@ -61,7 +61,8 @@ def set_active_command(nickname, state):
 def openid_cleanup_command():
     """Delete expired OpenID associations, nonces and discovery results.
 
-    The database store also does this by itself every few minutes.
+    Both stores also do this by themselves, on a process's first sign-in and
+    then every ten minutes.
     """
     from . import oid
     from .openid_store import discovery_store

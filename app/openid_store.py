@@ -11,6 +11,7 @@ import os
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -24,7 +25,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from . import db
 
-# Expired rows are deleted at most this often per process, on a nonce check.
+# Expired entries are deleted on the first nonce check of each app (so, of
+# each process) and then at most this often.
 CLEANUP_INTERVAL = 600.0
 
 
@@ -63,9 +65,6 @@ class DatabaseOpenIDStore(OpenIDStore):
     statement runs it in autocommit: one round trip to the server instead of
     three (BEGIN, the statement, COMMIT or ROLLBACK).
     """
-
-    _last_cleanup = 0.0
-    _cleanup_lock = threading.Lock()
 
     def storeAssociation(self, server_url, association):
         table = OpenIDAssociation.__table__
@@ -111,7 +110,7 @@ class DatabaseOpenIDStore(OpenIDStore):
     def useNonce(self, server_url, timestamp, salt):
         if abs(timestamp - time.time()) > nonce.SKEW:
             return False
-        self._cleanup_now_and_then()
+        clean_up_now_and_then(self, discoveries=self)
         try:
             with autocommit() as connection:
                 connection.execute(
@@ -162,17 +161,53 @@ class DatabaseOpenIDStore(OpenIDStore):
         except IntegrityError:
             pass  # another process stored the same discovery at the same moment
 
-    def _cleanup_now_and_then(self):
-        cls = type(self)
-        now = time.monotonic()
-        if now - cls._last_cleanup < CLEANUP_INTERVAL or not cls._cleanup_lock.acquire(False):
-            return
+
+class CleanupSchedule:
+    """When an app's OpenID store next deletes what has expired.
+
+    The first check finds the cleanup due, whatever the clock reads (a
+    monotonic clock may start near zero at boot); after that, once every
+    CLEANUP_INTERVAL. One thread at a time cleans up; the others go on.
+    """
+
+    clock = staticmethod(time.monotonic)
+
+    def __init__(self):
+        self._due: float | None = None  # never run: due now
+        self._lock = threading.Lock()
+
+    def run_if_due(self, cleanup: Callable[[], object]) -> bool:
+        """Run ``cleanup`` if it is due and no other thread is running it."""
+        if not self._lock.acquire(blocking=False):
+            return False
         try:
-            cls._last_cleanup = now
-            self.cleanup()
-            self.cleanupDiscoveries()
+            now = self.clock()
+            if self._due is not None and now < self._due:
+                return False
+            # Set before running, so a failing cleanup is not retried on every sign-in.
+            self._due = now + CLEANUP_INTERVAL
+            cleanup()
+            return True
         finally:
-            cls._cleanup_lock.release()
+            self._lock.release()
+
+
+def cleanup_schedule() -> CleanupSchedule:
+    """The current app's schedule: each app (and each test's app) keeps its own."""
+    # dict.setdefault is atomic, so two threads cannot each install one.
+    return current_app.extensions.setdefault("openid_cleanup", CleanupSchedule())
+
+
+def clean_up_now_and_then(store: OpenIDStore, discoveries) -> None:
+    """On a nonce check: delete expired nonces, associations and discovery
+    results if the app's cleanup is due. Both stores call this."""
+
+    def clean_up():
+        store.cleanupNonces()
+        store.cleanupAssociations()
+        discoveries.cleanupDiscoveries()
+
+    cleanup_schedule().run_if_due(clean_up)
 
 
 def autocommit() -> sa.Connection:
@@ -195,7 +230,25 @@ def make_store() -> OpenIDStore:
     """The configured store, for Flask-OpenID's ``store_factory``."""
     if store_kind(current_app.config) == "database":
         return DatabaseOpenIDStore()
-    return FileOpenIDStore(current_app.config["OPENID_FS_STORE_PATH"])
+    return CleaningFileOpenIDStore(current_app.config["OPENID_FS_STORE_PATH"])
+
+
+class CleaningFileOpenIDStore(FileOpenIDStore):
+    """python3-openid's file store, which also deletes what has expired now
+    and then, as the database store does; by itself it keeps a nonce file per
+    sign-in until someone runs ``flask openid-cleanup``."""
+
+    def __init__(self, directory: str):
+        super().__init__(directory)
+        self.discoveries = file_discoveries(directory)
+
+    def useNonce(self, server_url, timestamp, salt):
+        clean_up_now_and_then(self, discoveries=self.discoveries)
+        return super().useNonce(server_url, timestamp, salt)
+
+
+# The file a discovery is being written to until it is complete.
+PARTIAL = ".partial-"
 
 
 class FileDiscoveries:
@@ -207,30 +260,41 @@ class FileDiscoveries:
 
     def getDiscovery(self, url_hash: str) -> str | None:
         try:
-            expires, data = (self.path / url_hash).read_text().split("\n", 1)
+            text = (self.path / url_hash).read_text(encoding="utf-8")
+            expires, data = text.split("\n", 1)
+            return data if int(expires) > time.time() else None
         except (OSError, ValueError):
             return None
-        return data if int(expires) > time.time() else None
 
     def storeDiscovery(self, url_hash: str, data: str, expires: int) -> None:
         self.path.mkdir(parents=True, exist_ok=True)
         # Write then rename, so a reader never sees half a file.
-        handle, temporary = tempfile.mkstemp(dir=self.path)
-        with os.fdopen(handle, "w") as file:
-            file.write(f"{expires}\n{data}")
-        os.replace(temporary, self.path / url_hash)
+        handle, partial = tempfile.mkstemp(dir=self.path, prefix=PARTIAL)
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as file:
+                file.write(f"{expires}\n{data}")
+            os.replace(partial, self.path / url_hash)
+        except BaseException:
+            Path(partial).unlink(missing_ok=True)
+            raise
 
     def cleanupDiscoveries(self) -> int:
         removed = 0
         for entry in self.path.glob("*"):
-            if self.getDiscovery(entry.name) is None:
+            # Another thread or process may be writing a partial file right now.
+            if not entry.name.startswith(PARTIAL) and self.getDiscovery(entry.name) is None:
                 entry.unlink(missing_ok=True)
                 removed += 1
         return removed
+
+
+def file_discoveries(directory: str) -> FileDiscoveries:
+    """The discovery results kept beside the file store in ``directory``."""
+    return FileDiscoveries(os.path.join(directory, "discovery"))
 
 
 def discovery_store():
     """Where DiscoveryCache shares results: the same place as the OpenID store."""
     if store_kind(current_app.config) == "database":
         return DatabaseOpenIDStore()
-    return FileDiscoveries(os.path.join(current_app.config["OPENID_FS_STORE_PATH"], "discovery"))
+    return file_discoveries(current_app.config["OPENID_FS_STORE_PATH"])

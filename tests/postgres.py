@@ -46,7 +46,10 @@ class PostgresServer:
         subprocess.run(command, check=True, capture_output=True, text=True, timeout=120)
 
     def init(self) -> "PostgresServer":
-        self.run("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8")
+        # No locale: the server must start whatever the machine's locale (or its
+        # absence), and text sorts by bytes as on SQLite.
+        options = ["-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-locale"]
+        self.run("initdb", "-D", str(self.data), *options)
         return self.start()
 
     def start(self) -> "PostgresServer":

@@ -15,7 +15,6 @@ from ..helpers import missing
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE_SCRIPT = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", ROOT / "docs" / "screenshots"))
 # Headless, and off the network: Chromium's own background traffic would be
 # refused here, many connections at a time.
 CHROMIUM_ARGS = [
@@ -104,6 +103,12 @@ def axe_page(chromium, live_server):
 
 
 @pytest.fixture(scope="session")
-def screenshots() -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    return SCREENSHOTS
+def screenshots(tmp_path_factory) -> Path:
+    """Where screenshots go: SCREENSHOT_DIR if set (``make screenshots`` sets
+    docs/screenshots/, the README's pictures), else a temporary folder, so
+    that a checkout stays clean after its own tests."""
+    if folder := os.environ.get("SCREENSHOT_DIR"):
+        path = Path(folder)
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+    return tmp_path_factory.mktemp("screenshots")
