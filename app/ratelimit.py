@@ -13,7 +13,6 @@ each gunicorn worker would allow the whole limit again.)
 """
 
 import math
-import threading
 import time
 
 import sqlalchemy as sa
@@ -26,8 +25,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import TooManyRequests
 
 DATABASE = "database"
-# Expired counters are deleted at most this often per process.
-CLEANUP_INTERVAL = 600.0
 
 
 class RateLimit:
@@ -65,13 +62,13 @@ class DatabaseStorage(Storage):
         super().__init__()
         # Here, not at the top: this module is imported before the app's db.
         from .models import RateLimitCounter
-        from .openid_store import autocommit
+        from .openid_store import CleanupSchedule, autocommit
 
         self.table = RateLimitCounter.__table__
         self.connect = autocommit
         self._statements = {}
-        self._last_cleanup: float | None = None
-        self._cleanup_lock = threading.Lock()
+        # Ended windows are deleted on a hit, now and then, as the OpenID store's rows are.
+        self._cleanups = CleanupSchedule()
 
     @property
     def base_exceptions(self):
@@ -99,7 +96,7 @@ class DatabaseStorage(Storage):
         return self._statements[dialect]
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
-        self._cleanup_now_and_then()
+        self._cleanups.run_if_due(self.cleanup)
         now = time.time()
         params = {"key": key, "amount": amount, "expires": now + expiry, "now": now}
         with self.connect() as connection:
@@ -143,16 +140,3 @@ class DatabaseStorage(Storage):
     def _delete(self, *where) -> int:
         with self.connect() as connection:
             return connection.execute(self.table.delete().where(*where)).rowcount
-
-    def _cleanup_now_and_then(self) -> None:
-        now = time.monotonic()
-        last = self._last_cleanup
-        if (last is not None and now - last < CLEANUP_INTERVAL) or not self._cleanup_lock.acquire(
-            blocking=False
-        ):
-            return
-        try:
-            self._last_cleanup = now
-            self.cleanup()
-        finally:
-            self._cleanup_lock.release()
