@@ -94,4 +94,4 @@ format: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .venv-* node_modules .pytest_cache .ruff_cache .hypothesis

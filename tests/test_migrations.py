@@ -64,6 +64,12 @@ def test_the_models_and_the_migrations_agree(empty):
     check()  # raises if autogenerate would find any difference
 
 
+def moment(name: str) -> sa.BindParameter:
+    # Typed, so SQLAlchemy converts the datetime: sqlite3's own adapter is
+    # deprecated since Python 3.12.
+    return sa.bindparam(name, type_=sa.DateTime(timezone=True))
+
+
 def add_openid_users(*nicknames):
     """Accounts as the schema before identities held them: one claimed identifier."""
     with db.engine.begin() as connection:
@@ -71,7 +77,7 @@ def add_openid_users(*nicknames):
             connection.execute(
                 sa.text(
                     'INSERT INTO "user" (nickname, openid, created, active) VALUES (:n, :o, :c, :a)'
-                ),
+                ).bindparams(moment("c")),
                 {"n": nickname, "o": f"https://example.com/{nickname}", "c": NOW, "a": True},
             )
 
@@ -93,7 +99,10 @@ def test_each_claimed_identifier_becomes_an_identity_and_nothing_is_lost(empty):
     add_openid_users("alice", "bob")
     with db.engine.begin() as connection:
         connection.execute(
-            sa.text("INSERT INTO post (body, timestamp, user_id) VALUES ('hi', :t, 1)"), {"t": NOW}
+            sa.text("INSERT INTO post (body, timestamp, user_id) VALUES ('hi', :t, 1)").bindparams(
+                moment("t")
+            ),
+            {"t": NOW},
         )
     upgrade()
     users = db.session.scalars(sa.select(User).order_by(User.id)).all()

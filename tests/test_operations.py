@@ -67,7 +67,9 @@ def proxied_app(monkeypatch, tmp_path):
     app = create_app(TestingConfig)
     with app.app_context():
         db.create_all()
-    return app
+    yield app
+    with app.app_context():
+        db.engine.dispose()  # else its SQLite connections are left for the garbage collector
 
 
 def test_behind_a_proxy_return_urls_use_the_public_scheme_and_host(proxied_app, provider):

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 from flask import abort
 
-from app import create_app
+from app import create_app, db
 from config import ProductionConfig
 
 SECRET_DETAIL = "password=hunter2 in /srv/microblog/config.py"
@@ -27,11 +27,11 @@ def production(production_env, monkeypatch, tmp_path):
 
     @app.route("/sql")
     def sql():
-        from app import db
-
         db.session.execute(sa.text("SELECT secret_column FROM no_such_table"))
 
-    return app
+    yield app
+    with app.app_context():
+        db.engine.dispose()  # else its SQLite connection is left for the garbage collector
 
 
 @pytest.mark.parametrize("code", [400, 403, 404, 405, 429, 500])
