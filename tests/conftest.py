@@ -1,4 +1,7 @@
+import sqlite3
+
 import pytest
+import sqlalchemy as sa
 from flask_login import FlaskLoginClient
 from sqlalchemy.orm import selectinload
 
@@ -79,6 +82,25 @@ def database_url(request, db_backend, tmp_path):
         return request.getfixturevalue("postgres").create_database("microblog_test")
     # A file, not :memory:, so the live server's threads share one database.
     return f"sqlite:///{tmp_path / 'test.db'}"
+
+
+@pytest.fixture(autouse=True)
+def sqlite_connections_closed():
+    """Close every SQLite connection a test opened when it ends. An app made
+    in a test keeps its pooled connections until the garbage collector takes
+    them, which Python 3.13 reports (ResourceWarning) in whichever later test
+    it happens to run. File databases allow closing from another thread."""
+    opened = []
+
+    def record(dbapi_connection, _connection_record):
+        if isinstance(dbapi_connection, sqlite3.Connection):
+            opened.append(dbapi_connection)
+
+    sa.event.listen(sa.pool.Pool, "connect", record)
+    yield
+    sa.event.remove(sa.pool.Pool, "connect", record)
+    for connection in opened:
+        connection.close()
 
 
 @pytest.fixture
