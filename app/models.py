@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from . import db, login
+from .extensions import db, login
 
 NICKNAME_MAX_LENGTH = 64
 POST_MAX_LENGTH = 140

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app import db
+from app.extensions import db
 from app.main.views import timeago
 from app.models import Post
 

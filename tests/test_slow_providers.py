@@ -10,8 +10,9 @@ import time
 import pytest
 import requests
 
-from app import db, fetcher
-from app.fetcher import ProviderBusy, SafeFetcher
+from app.auth import fetcher
+from app.auth.fetcher import ProviderBusy, SafeFetcher
+from app.extensions import db
 
 from .helpers import Browser, csrf_token
 from .oidc_provider import OIDCTestProvider

@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 
-from .. import db, ratelimit
+from ..extensions import db, ratelimit
 from ..models import Post, User
 from .forms import PostForm
 

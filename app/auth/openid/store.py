@@ -23,7 +23,7 @@ from openid.store.interface import OpenIDStore
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from . import db
+from ...extensions import db
 
 # Expired entries are deleted on the first nonce check of each app (so, of
 # each process) and then at most this often.

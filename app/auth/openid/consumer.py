@@ -28,9 +28,9 @@ from openid.consumer.consumer import CANCEL, FAILURE, SETUP_NEEDED, SUCCESS, Con
 from openid.consumer.discover import DiscoveryFailure, OpenIDServiceEndpoint, discover
 from openid.yadis.manager import YadisServiceManager
 
-from .fetcher import FetchError
-from .openid_associations import NegotiatingConsumer
-from .urls import external_url, site_root
+from ...urls import external_url, site_root
+from ..fetcher import FetchError
+from .associations import NegotiatingConsumer
 
 # Prefer SHA-256 associations; SHA-1 only for providers that know nothing else.
 # (NegotiatingConsumer asks for no-encryption only over https.)
@@ -160,7 +160,7 @@ class DiscoveryCache:
             entry = self._entries.get(url)
         if entry is not None and entry[0] > now:
             return copy.deepcopy(entry[1])
-        from .openid_store import discovery_store  # it needs the db this package makes
+        from .store import discovery_store  # store imports extensions, which import this module
 
         shared = discovery_store()
         key = hashlib.sha256(url.encode()).hexdigest()
@@ -214,7 +214,7 @@ class SafeOpenID(OpenID):
 
     def make_store(self):
         """The OpenID store OPENID_STORE names: files in tmp/, or the database."""
-        from .openid_store import make_store  # it needs the db this package makes
+        from .store import make_store  # store imports extensions, which import this module
 
         return make_store()
 
