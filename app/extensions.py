@@ -59,6 +59,11 @@ def configure_sqlite(dbapi_connection, connection_record):
         dbapi_connection.execute("PRAGMA synchronous=NORMAL")
 
 
+def autocommit() -> sa.Connection:
+    """A connection of the app's engine on which each statement commits by itself."""
+    return db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+
+
 def end_idle_transaction() -> None:
     """Give the request's database connection back to the pool while it waits
     on another host, unless its session holds changes not yet written.

@@ -61,7 +61,8 @@ class DatabaseStorage(Storage):
     def __init__(self):
         super().__init__()
         # Here, not at the top: this module is imported before the app's db.
-        from .auth.openid.store import CleanupSchedule, autocommit
+        from .auth.openid.store import CleanupSchedule
+        from .extensions import autocommit
         from .models import RateLimitCounter
 
         self.table = RateLimitCounter.__table__
