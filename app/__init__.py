@@ -84,10 +84,12 @@ def create_app(config_class=ProductionConfig):
     from .auth.views import bp as auth_bp
     from .errors import bp as errors_bp
     from .main import bp as main_bp
+    from .users.views import bp as users_bp
 
     app.register_blueprint(errors_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
+    app.register_blueprint(users_bp)
     app.register_blueprint(account_bp, url_prefix="/account")
     if app.config["DEV_OPENID_PROVIDER"]:
         from .devprovider import bp as devprovider_bp
