@@ -21,6 +21,7 @@ TABLES = {
     "identity",
     "sign_in",
     "rate_limit",
+    "follow",
 }
 BEFORE_IDENTITIES = "bb8eb582b49a"
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
