@@ -1,82 +1,20 @@
-"""The microblog application: extensions and the application factory."""
+"""The microblog application: the application factory."""
 
 import secrets
-import sqlite3
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Flask, g, has_app_context
-from flask_login import LoginManager, current_user
-from flask_migrate import Migrate
-from flask_sqlalchemy import SQLAlchemy
-from flask_wtf.csrf import CSRFProtect
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase
+from flask import Flask, g
+from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import ProductionConfig, config
 
-from . import oidc, urls
-from .fetcher import install_fetcher
-from .ratelimit import RateLimit
-from .safe_openid import SafeOpenID
-
-
-class Base(DeclarativeBase):
-    # Named constraints, so migrations can find them again on every database.
-    metadata = sa.MetaData(
-        naming_convention={
-            "ix": "ix_%(column_0_label)s",
-            "uq": "uq_%(table_name)s_%(column_0_name)s",
-            "ck": "ck_%(table_name)s_%(constraint_name)s",
-            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-            "pk": "pk_%(table_name)s",
-        }
-    )
-
-
-db = SQLAlchemy(model_class=Base)
-login = LoginManager()
-# Batch mode lets migrations alter tables on SQLite too.
-migrate = Migrate(render_as_batch=True)
-csrf = CSRFProtect()
-# Limits on starting sign-ins and on posting, counted by the views that act.
-ratelimit = RateLimit()
-# Flask-OpenID, with the redirect after sign-in kept on this site and every
-# failure turned into a message (see safe_openid.py).
-oid = SafeOpenID()
-
-login.login_view = "auth.login"
-login.login_message = "Please sign in to see this page."
-login.login_message_category = "info"
-
-
-@sa.event.listens_for(Engine, "connect")
-def configure_sqlite(dbapi_connection, connection_record):
-    if not isinstance(dbapi_connection, sqlite3.Connection):
-        return
-    # SQLite ignores foreign keys, ON DELETE CASCADE included, unless asked
-    # on each connection; PostgreSQL always enforces them.
-    dbapi_connection.execute("PRAGMA foreign_keys=ON")
-    # In write-ahead-log mode (set by init-db), syncing at checkpoints is
-    # what SQLite recommends: no corruption on power loss, far fewer syncs.
-    if dbapi_connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
-        dbapi_connection.execute("PRAGMA synchronous=NORMAL")
-
-
-def end_idle_transaction() -> None:
-    """Give the request's database connection back to the pool while it waits
-    on another host, unless its session holds changes not yet written.
-
-    A sign-in can wait seconds on a provider; holding a pooled connection (and
-    on PostgreSQL an open transaction) meanwhile would let enough slow
-    sign-ins empty the pool for everyone.
-    """
-    if not has_app_context():
-        return
-    session = db.session()  # the request's own Session, not the scoped proxy
-    if session.in_transaction() and not (session.new or session.dirty or session.deleted):
-        session.rollback()
+from . import urls
+from .auth import oidc
+from .auth.fetcher import install_fetcher
+from .auth.openid import store as openid_store
+from .extensions import csrf, db, end_idle_transaction, login, migrate, oid, ratelimit
 
 
 def apply_sqlite_busy_timeout(app: Flask) -> None:
@@ -138,18 +76,20 @@ def create_app(config_class=ProductionConfig):
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
     install_fetcher(before_waiting=end_idle_transaction)
 
-    from . import cli, models, openid_store, security  # noqa: F401 - models for migrations
+    from . import cli, models, security  # noqa: F401 - models for migrations
 
     if app.config.get("OPENID_STORE") not in (None, "", *openid_store.STORE_KINDS):
         raise ConfigError(f"OPENID_STORE must be one of {openid_store.STORE_KINDS}, or unset")
     from .account import bp as account_bp
-    from .auth import bp as auth_bp
+    from .auth.views import bp as auth_bp
     from .errors import bp as errors_bp
     from .main import bp as main_bp
+    from .users.views import bp as users_bp
 
     app.register_blueprint(errors_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
+    app.register_blueprint(users_bp)
     app.register_blueprint(account_bp, url_prefix="/account")
     if app.config["DEV_OPENID_PROVIDER"]:
         from .devprovider import bp as devprovider_bp

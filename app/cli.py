@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.cli import with_appcontext
 
-from . import db
+from .extensions import db
 
 # The first migration: what db.create_all() made before migrations existed.
 FIRST_REVISION = "3b2a9a432961"
@@ -64,8 +64,8 @@ def openid_cleanup_command():
     Both stores also do this by themselves, on a process's first sign-in and
     then every ten minutes.
     """
-    from . import oid
-    from .openid_store import discovery_store
+    from .auth.openid.store import discovery_store
+    from .extensions import oid
 
     store = oid.make_store()
     # Not store.cleanup(): FileOpenIDStore's returns nothing.

@@ -2,11 +2,26 @@
 
 from flask_wtf import FlaskForm
 from wtforms import SubmitField
+from wtforms.validators import ValidationError
 
 
 def strip_whitespace(value):
     """A WTForms filter: drop the spaces a visitor typed around a value."""
     return value.strip() if isinstance(value, str) else value
+
+
+def no_control_characters(what: str):
+    """A validator refusing NUL and other control characters, which are never
+    meant (and PostgreSQL refuses NUL in text); newlines and tabs are kept."""
+    message = f"{what} cannot contain control characters."
+
+    def check(form, field):
+        if field.data and any(
+            ord(c) < 0x20 and c not in "\t\n\r" or ord(c) == 0x7F for c in field.data
+        ):
+            raise ValidationError(message)
+
+    return check
 
 
 class EmptyForm(FlaskForm):

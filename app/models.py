@@ -1,21 +1,34 @@
 """Database models: people who sign in, and what they post."""
 
+import logging
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from flask_login import UserMixin
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from . import db, login
+from .extensions import autocommit, db, login
 
 NICKNAME_MAX_LENGTH = 64
 POST_MAX_LENGTH = 140
+ABOUT_ME_MAX_LENGTH = 140
 SESSION_TOKEN_MAX_LENGTH = 64
+# How stale "last seen" may be: writing it on every request would make every
+# page a write.
+LAST_SEEN_INTERVAL = timedelta(minutes=5)
+
+log = logging.getLogger(__name__)
 
 
 def now_utc() -> datetime:
     return datetime.now(UTC)
+
+
+def as_utc(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes; they were stored in UTC.
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def new_session_token() -> str:
@@ -29,6 +42,9 @@ class User(UserMixin, db.Model):
     # assert any email.
     email: Mapped[str | None] = mapped_column(sa.String(254))
     created: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=now_utc)
+    about_me: Mapped[str | None] = mapped_column(sa.String(ABOUT_ME_MAX_LENGTH))
+    # Written by the user loader at most once every LAST_SEEN_INTERVAL.
+    last_seen: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     # A disabled account cannot sign in and loses any live session.
     active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     # What sessions and remember cookies hold instead of the id (Flask-Login's
@@ -104,17 +120,42 @@ class SignIn(db.Model):
 
 
 class Post(db.Model):
+    """A post. Pages list posts by id, newest first: ids are given in the order
+    posts are written, and unlike timestamps they never tie, so a page's last
+    id is where the next page starts (keyset pagination)."""
+
+    # A profile's and the home timeline's posts, newest first, straight from
+    # the index (SQLite's indexes end in the rowid by themselves).
+    __table_args__ = (sa.Index(None, "user_id", "id"),)
+
     id: Mapped[int] = mapped_column(primary_key=True)
     body: Mapped[str] = mapped_column(sa.String(POST_MAX_LENGTH))
-    timestamp: Mapped[datetime] = mapped_column(
-        sa.DateTime(timezone=True), default=now_utc, index=True
-    )
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey(User.id, ondelete="CASCADE"), index=True)
+    timestamp: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=now_utc)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey(User.id, ondelete="CASCADE"))
 
     author: Mapped[User] = relationship(back_populates="posts")
 
     def __repr__(self) -> str:
         return f"<Post {self.id} by {self.user_id}>"
+
+
+class Follow(db.Model):
+    """One person following another: the followed person's posts are on the
+    follower's home timeline."""
+
+    __table_args__ = (
+        sa.CheckConstraint("follower_id <> followed_id", name="not_oneself"),
+        # Who follows someone; the primary key serves whom someone follows.
+        sa.Index(None, "followed_id", "follower_id"),
+    )
+
+    follower_id: Mapped[int] = mapped_column(
+        sa.ForeignKey(User.id, ondelete="CASCADE"), primary_key=True
+    )
+    followed_id: Mapped[int] = mapped_column(
+        sa.ForeignKey(User.id, ondelete="CASCADE"), primary_key=True
+    )
+    created: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=now_utc)
 
 
 class RateLimitCounter(db.Model):
@@ -153,8 +194,13 @@ class SignedInUser(UserMixin):
 
 _user_table = User.__table__
 # Core columns, not User.id...: the ORM would add its own work to each query.
-SIGNED_IN_USER = sa.select(_user_table.c.id, _user_table.c.nickname).where(
+SIGNED_IN_USER = sa.select(_user_table.c.id, _user_table.c.nickname, _user_table.c.last_seen).where(
     _user_table.c.session_token == sa.bindparam("token"), _user_table.c.active
+)
+SEEN = (
+    sa.update(_user_table)
+    .where(_user_table.c.id == sa.bindparam("user_id"))
+    .values(last_seen=sa.bindparam("now"))
 )
 
 
@@ -171,4 +217,20 @@ def load_user(token: str) -> SignedInUser | None:
     if not isinstance(token, str) or not 0 < len(token) <= SESSION_TOKEN_MAX_LENGTH:
         return None
     row = db.session.execute(SIGNED_IN_USER, {"token": token}).first()
-    return SignedInUser(row.id, row.nickname, token) if row is not None else None
+    if row is None:
+        return None
+    now = now_utc()
+    if row.last_seen is None or now - as_utc(row.last_seen) > LAST_SEEN_INTERVAL:
+        record_seen(row.id, now)
+    return SignedInUser(row.id, row.nickname, token)
+
+
+def record_seen(user_id: int, now: datetime) -> None:
+    """Write when the account was last seen, in a commit of its own, so the
+    page's own transaction stays as it was. A page that only reads is not
+    refused because this write could not be made."""
+    try:
+        with autocommit() as connection:
+            connection.execute(SEEN, {"user_id": user_id, "now": now})
+    except SQLAlchemyError:
+        log.warning("could not record when account %s was last seen", user_id, exc_info=True)

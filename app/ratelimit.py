@@ -61,8 +61,9 @@ class DatabaseStorage(Storage):
     def __init__(self):
         super().__init__()
         # Here, not at the top: this module is imported before the app's db.
+        from .auth.openid.store import CleanupSchedule
+        from .extensions import autocommit
         from .models import RateLimitCounter
-        from .openid_store import CleanupSchedule, autocommit
 
         self.table = RateLimitCounter.__table__
         self.connect = autocommit

@@ -21,6 +21,10 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+# Responses the same for every visitor, which caches may keep.
+SHARED_ENDPOINTS = {"static", "users.avatar_image"}
+
+
 def init_app(app: Flask) -> None:
     if app.config["SERVER_TIMING"]:
 
@@ -53,7 +57,7 @@ def init_app(app: Flask) -> None:
         # Keep signed-in pages out of caches, so Back after logout shows nothing.
         # Judged by the cookies, not current_user: no database query here, so
         # this works for every response, a 503 during an outage included.
-        if request.endpoint != "static" and signed_in_cookies(app):
+        if request.endpoint not in SHARED_ENDPOINTS and signed_in_cookies(app):
             headers["Cache-Control"] = "no-store"
         return response
 

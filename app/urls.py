@@ -1,9 +1,12 @@
-"""URLs: row ids in them, and this site's public URLs for providers.
+"""URLs: row ids in them, where a redirect may go, and this site's public
+URLs for providers.
 
 Every absolute URL the site hands out (the OpenID 2.0 realm and return URL,
 the OpenID Connect redirect URI, the built-in providers' endpoints and
 issuer) is built here, so each carries the site's path prefix once.
 """
+
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app, request, url_for
 from werkzeug.routing import IntegerConverter
@@ -53,3 +56,29 @@ def external_url(endpoint: str, **values) -> str:
     under (``SCRIPT_NAME``, or ``X-Forwarded-Prefix`` through ``PROXY_HOPS``).
     """
     return public_origin() + url_for(endpoint, **values)
+
+
+def id_arg(name: str) -> int | None:
+    """The query argument ``name`` as a row id, or None when it is missing or
+    not one (out of range included): a bad link shows the first page."""
+    value = request.args.get(name, type=int)
+    return value if value is not None and 1 <= value <= MAX_ID else None
+
+
+def safe_next(target: str | None) -> str | None:
+    """Return ``target`` if it is a path on this site, else None.
+
+    Browsers read ``//host``, ``/\\host`` and ``\\/host`` as other sites, and
+    ignore tabs and newlines inside URLs, so all of those are refused.
+    """
+    if not target or not target.startswith("/"):
+        return None
+    if "\\" in target or any(ord(c) < 0x20 or ord(c) == 0x7F for c in target):
+        return None
+    try:
+        parts = urlsplit(target)
+    except ValueError:  # "/[" and other unparseable URLs
+        return None
+    if parts.scheme or parts.netloc or target.startswith("//"):
+        return None
+    return target

@@ -5,10 +5,11 @@ a session, put Flask-WTF's CSRF token in it and in the page, render the page
 (the app's own HTML, from the file FLOOR_LOGIN_PAGE names) with Jinja, and
 send it with the app's security headers.
 
-/index does what any signed-in page of newest posts must: read Flask's
-session, find the account by its session token (so a disabled one loses
-access at once), read the newest posts, and render them with the CSRF tokens
-of its two forms. It runs the app's own statements on the app's database
+/index does what any signed-in home timeline must: read Flask's session,
+find the account by its session token (so a disabled one loses access at
+once), read the newest posts of the account and of whom it follows, and
+render them with their authors' avatars and links and the CSRF tokens of
+its forms. It runs the app's own statements on the app's database
 with SQLAlchemy Core and the app's engine options.
 
 Neither uses Flask-Login, Flask-SQLAlchemy's session, a form object, the
@@ -23,9 +24,11 @@ import sqlalchemy as sa
 from flask import Flask, redirect, session
 from flask_wtf.csrf import generate_csrf
 
-from app.main.views import NEWEST_POSTS, time_tag
+from app.main.posts import STATEMENTS
+from app.main.views import time_tag
 from app.models import SIGNED_IN_USER
 from app.security import CONTENT_SECURITY_POLICY
+from app.users.avatars import _token
 from config import Config
 
 HEADERS = {
@@ -46,8 +49,10 @@ INDEX_PAGE = """<!doctype html>
   <header class="nav">
     <nav aria-label="Main">
       <a class="brand" href="/index">microblog</a>
-      <a href="/index">Home</a>
-      <a class="nav-user" href="/account" title="Your account">{{ nickname }}</a>
+      <a href="/index" aria-current="page">Home</a>
+      <a href="/explore">Explore</a>
+      <a class="nav-user" href="/user/{{ nickname }}" title="Your profile">{{ nickname }}</a>
+      <a href="/account">Account</a>
       <form class="nav-logout" method="post" action="/logout">
         <input type="hidden" name="csrf_token" value="{{ csrf_token() }}">
         <button type="submit" class="link-button">Logout</button>
@@ -65,18 +70,31 @@ INDEX_PAGE = """<!doctype html>
   <input type="submit" id="submit" name="submit" value="Post" class="button primary">
 </form>
 <ul class="posts">
-  {% for body, timestamp, author in posts %}
+  {% for id, body, timestamp, user_id, author in posts %}
   <li class="post">
-    <div class="post-meta">
-      <span class="post-author">{{ author }}</span>
-      {{ timestamp | time_tag }}
+    <img class="avatar" src="/avatar/{{ avatar(user_id) }}.svg" alt="" width="40" height="40">
+    <div class="post-main">
+      <div class="post-meta">
+        <a class="post-author" href="/user/{{ author }}">{{ author }}</a>
+        {{ timestamp | time_tag }}
+        {% if user_id == reader %}
+        <form class="post-delete" method="post" action="/post/{{ id }}/delete">
+          <input type="hidden" name="csrf_token" value="{{ csrf_token() }}">
+          <input type="hidden" name="next" value="/index">
+          <button type="submit" class="link-button">Delete<span
+            class="visually-hidden"> this post</span></button>
+        </form>
+        {% endif %}
+      </div>
+      <p class="post-body">{{ body }}</p>
     </div>
-    <p class="post-body">{{ body }}</p>
   </li>
   {% endfor %}
 </ul>
 <nav class="pager" aria-label="Pages">
-  <a href="/index?page=2" rel="next">Older posts &rarr;</a>
+  {% if more %}
+  <a href="/index?before={{ posts[-1].id }}" rel="next">Older posts &rarr;</a>
+  {% endif %}
 </nav>
   </main>
 </body>
@@ -86,6 +104,7 @@ INDEX_PAGE = """<!doctype html>
 app = Flask(__name__)
 app.secret_key = os.environ["FLASK_SECRET_KEY"]
 app.jinja_env.filters["time_tag"] = time_tag
+app.jinja_env.globals["avatar"] = lambda user_id: _token(app.secret_key.encode(), user_id)
 login_page = app.jinja_env.from_string(Path(os.environ["FLOOR_LOGIN_PAGE"]).read_text())
 index_page = app.jinja_env.from_string(INDEX_PAGE)
 engine = sa.create_engine(os.environ["DATABASE_URL"], **Config.SQLALCHEMY_ENGINE_OPTIONS)
@@ -103,6 +122,13 @@ def index():
         user = connection.execute(SIGNED_IN_USER, {"token": token}).first()
         if user is None:
             return redirect("/login")
-        posts = connection.execute(NEWEST_POSTS, {"offset": 0, "limit": 21}).all()
-    page = index_page.render(nickname=user.nickname, posts=posts[:20], csrf_token=generate_csrf)
+        params = {"user_id": user.id, "limit": 21}
+        posts = connection.execute(STATEMENTS["timeline"].newest, params).all()
+    page = index_page.render(
+        nickname=user.nickname,
+        reader=user.id,
+        posts=posts[:20],
+        more=len(posts) > 20,
+        csrf_token=generate_csrf,
+    )
     return page, {**HEADERS, "Cache-Control": "no-store"}

@@ -5,7 +5,8 @@ import sqlalchemy as sa
 from flask_login import FlaskLoginClient
 from sqlalchemy.orm import selectinload
 
-from app import create_app, db
+from app import create_app
+from app.extensions import db
 from app.models import User
 from config import TestingConfig
 

@@ -134,9 +134,11 @@ class Form:
 
 
 def forms(response) -> list[Form]:
+    """The forms of a page: a response of requests or of Flask's test client."""
     parser = _FormParser()
     parser.feed(response.text)
-    return [Form(response.url, f) for f in parser.forms]
+    url = response.url if hasattr(response, "url") else response.request.url
+    return [Form(url, f) for f in parser.forms]
 
 
 class Browser:
@@ -242,3 +244,40 @@ def openid_identity(url: str):
 def openids(user) -> list[str]:
     """The OpenID 2.0 claimed identifiers linked to ``user``."""
     return [i.subject for i in user.identities if i.kind == "openid"]
+
+
+def post_bodies(response) -> list[str]:
+    """The bodies of the posts a page shows, in order."""
+    return re.findall(r'<p class="post-body">(.*?)</p>', response.text, re.S)
+
+
+def add_user(app, nickname: str, email: str | None = None):
+    """Make an account (one OpenID identity) directly in the database."""
+    from app.extensions import db
+    from app.models import User
+
+    with app.app_context():
+        user = User(
+            nickname=nickname,
+            email=email,
+            identities=[openid_identity(f"https://openid.example/{nickname}")],
+        )
+        db.session.add(user)
+        db.session.commit()
+        return db.session.get(User, user.id)
+
+
+def add_posts(app, user, count: int, start: int = 0) -> None:
+    """``count`` posts by ``user``, "post <start>" first and a minute apart."""
+    from datetime import UTC, datetime, timedelta
+
+    from app.extensions import db
+    from app.models import Post
+
+    first = datetime(2026, 1, 1, tzinfo=UTC)
+    with app.app_context():
+        db.session.add_all(
+            Post(body=f"post {i}", user_id=user.id, timestamp=first + timedelta(minutes=i))
+            for i in range(start, start + count)
+        )
+        db.session.commit()

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from app import db
+from app.extensions import db
 from app.models import Identity, Post, SignIn, User, now_utc
 
 from .helpers import Browser, csrf_token, dev_identifier, forms, openids

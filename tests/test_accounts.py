@@ -2,7 +2,6 @@
 
 import pytest
 
-from app import db
 from app.auth.accounts import (
     Claim,
     clean_email,
@@ -11,6 +10,7 @@ from app.auth.accounts import (
     nickname_from,
     unique_nickname,
 )
+from app.extensions import db
 from app.models import User
 
 pytestmark = pytest.mark.both_databases

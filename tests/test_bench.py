@@ -33,8 +33,10 @@ def test_the_quick_benchmark_runs_and_reports_every_target(tmp_path):
     assert set(sqlite["sign_in"]) == {"identity URL", "OP identifier"}
     assert sqlite["floor"]["index"]["4"]["app_rps"] > 0
     assert sqlite["floor"]["login"]["4"]["app_rps"] > 0
-    assert results["growth"]["SQLite"]["ratio"] > 0
+    growth = results["growth"]["SQLite"]["pages"]
+    assert set(growth) == {"/index", "/explore", "/user/seed1"}
+    assert all(page["ratio"] > 0 for page in growth.values())
     assert set(sqlite["flood"]["pages"]) == {"/login", "/healthz", "/index"}
     assert sqlite["flood"]["refused"] > 0
-    assert len(results["checks"]) == 8
-    assert run.stdout.count("[met]") + run.stdout.count("[NOT MET]") == 8
+    assert len(results["checks"]) == 10
+    assert run.stdout.count("[met]") + run.stdout.count("[NOT MET]") == 10

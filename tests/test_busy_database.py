@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 import sqlalchemy as sa
 
-from app import db
+from app.extensions import db
 from app.models import Post
 
 from .helpers import csrf_token

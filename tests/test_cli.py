@@ -7,7 +7,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from app import db
+from app.extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from app import db
 from app.auth import accounts
 from app.auth.accounts import Claim, find_or_create_user
+from app.extensions import db
 from app.models import Identity, User
 
 from .helpers import Browser, csrf_token, openids

@@ -18,8 +18,17 @@ def test_unlinking_an_identity_no_row_can_have_is_a_404(user_client, number):
     assert "There is no page at this address." in response.text
 
 
+LISTS = ["/index?before=", "/explore?after=", "/user/alice?before=", "/user/alice/followers?page="]
+
+
 @pytest.mark.parametrize("number", OUT_OF_RANGE + [-1])
-def test_a_page_number_no_page_can_have_shows_a_page(user_client, number):
-    response = user_client.get(f"/index?page={number}")
-    assert response.status_code == 200
-    assert "Say something" in response.text
+@pytest.mark.parametrize("path", LISTS)
+def test_a_position_no_list_can_have_shows_a_page(user_client, path, number):
+    assert user_client.get(f"{path}{number}").status_code == 200
+
+
+@pytest.mark.parametrize("number", OUT_OF_RANGE)
+def test_deleting_a_post_no_id_can_name_is_a_404(user_client, number):
+    token = csrf_token(user_client.get("/index"))
+    response = user_client.post(f"/post/{number}/delete", data={"csrf_token": token})
+    assert response.status_code == 404

@@ -6,8 +6,8 @@ import pytest
 import sqlalchemy as sa
 from flask_migrate import check, downgrade, upgrade
 
-from app import db
 from app.cli import FIRST_REVISION, init_db
+from app.extensions import db
 from app.models import Identity, Post, User
 
 pytestmark = pytest.mark.both_databases
@@ -21,6 +21,7 @@ TABLES = {
     "identity",
     "sign_in",
     "rate_limit",
+    "follow",
 }
 BEFORE_IDENTITIES = "bb8eb582b49a"
 NOW = datetime(2026, 1, 1, tzinfo=UTC)

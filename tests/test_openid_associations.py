@@ -10,10 +10,11 @@ import time
 import pytest
 from openid.association import Association, SessionNegotiator
 
-from app import create_app, db
-from app.openid_associations import NegotiatingConsumer
-from app.openid_store import make_store
-from app.safe_openid import ASSOCIATION_PREFERENCE
+from app import create_app
+from app.auth.openid.associations import NegotiatingConsumer
+from app.auth.openid.consumer import ASSOCIATION_PREFERENCE
+from app.auth.openid.store import make_store
+from app.extensions import db
 from config import TestingConfig
 
 from .helpers import Browser, LiveServer

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from openid.store import nonce
 
-from app import create_app, db
-from app.openid_store import (
+from app import create_app
+from app.auth.openid.store import (
     CLEANUP_INTERVAL,
     PARTIAL,
     CleanupSchedule,
@@ -17,6 +17,7 @@ from app.openid_store import (
     cleanup_schedule,
     make_store,
 )
+from app.extensions import db
 from config import TestingConfig
 
 from .test_openid_store import SERVER, association

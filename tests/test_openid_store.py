@@ -8,9 +8,9 @@ from openid.fetchers import HTTPFetchingError
 from openid.store import nonce
 from openid.store.filestore import FileOpenIDStore
 
-from app import db, oid
-from app.openid_store import DatabaseOpenIDStore, OpenIDNonce, store_kind
-from app.safe_openid import DiscoveryCache
+from app.auth.openid.consumer import DiscoveryCache
+from app.auth.openid.store import DatabaseOpenIDStore, OpenIDNonce, store_kind
+from app.extensions import db, oid
 
 pytestmark = pytest.mark.both_databases
 SERVER = "https://provider.example/endpoint"

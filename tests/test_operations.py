@@ -7,8 +7,9 @@ import pytest
 import sqlalchemy as sa
 from flask_login import FlaskLoginClient
 
-from app import create_app, db
+from app import create_app
 from app.cli import init_db
+from app.extensions import db
 from app.models import Post, User
 from config import TestingConfig
 

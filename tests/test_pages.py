@@ -5,24 +5,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app import db
+from app.extensions import db
 from app.main.views import timeago
 from app.models import Post
 
-from .helpers import csrf_token
+from .helpers import add_posts, csrf_token, post_bodies
 
 
-def add_posts(app, user, count):
-    start = datetime(2026, 1, 1, tzinfo=UTC)
-    with app.app_context():
-        db.session.add_all(
-            Post(body=f"post {i}", user_id=user.id, timestamp=start + timedelta(minutes=i))
-            for i in range(count)
-        )
-        db.session.commit()
-
-
-@pytest.mark.parametrize("path", ["/", "/index", "/index?page=2"])
+@pytest.mark.parametrize("path", ["/", "/index", "/index?before=2", "/explore"])
 def test_index_requires_sign_in(client, path):
     response = client.get(path)
     assert response.status_code == 302
@@ -33,30 +23,37 @@ def test_index_greets_the_user_by_nickname(user_client):
     assert "Hi, alice!" in user_client.get("/index").text
 
 
-def test_index_shows_an_empty_state_without_posts(user_client):
-    assert "No posts yet. Write the first one!" in user_client.get("/index").text
+def test_an_empty_timeline_says_what_to_do(user_client):
+    text = user_client.get("/index").text
+    assert "Your timeline is empty. Write your first post above, or find people" in text
+    assert '<a href="/explore">Explore</a>' in text
 
 
 @pytest.mark.both_databases
-def test_index_lists_posts_newest_first_twenty_a_page(app, user, user_client):
+def test_index_lists_your_posts_newest_first_twenty_a_page(app, user, user_client):
     add_posts(app, user, 25)
-    first = user_client.get("/index").text
-    bodies = re.findall(r'<p class="post-body">(.*?)</p>', first)
-    assert bodies == [f"post {i}" for i in range(24, 4, -1)]
-    assert 'href="/index?page=2" rel="next"' in first
-    assert 'rel="prev"' not in first
-    second = user_client.get("/index?page=2").text
-    assert re.findall(r'<p class="post-body">(.*?)</p>', second) == [
-        f"post {i}" for i in range(4, -1, -1)
-    ]
-    assert 'rel="next"' not in second
-    assert 'href="/index" rel="prev"' in second
+    first = user_client.get("/index")
+    assert post_bodies(first) == [f"post {i}" for i in range(24, 4, -1)]
+    assert 'href="/index?before=6" rel="next"' in first.text  # post 5 has id 6
+    assert 'rel="prev"' not in first.text
+    second = user_client.get("/index?before=6")
+    assert post_bodies(second) == [f"post {i}" for i in range(4, -1, -1)]
+    assert 'rel="next"' not in second.text
+    assert 'href="/index?after=5" rel="prev"' in second.text
+    # Fewer than a page is newer than post 4: Newer shows the newest page.
+    assert post_bodies(user_client.get("/index?after=5")) == post_bodies(first)
 
 
-@pytest.mark.parametrize("page", ["0", "-3", "abc", "99999999999999999999999"])
-def test_index_treats_a_bad_page_number_as_a_page_not_an_error(app, user, user_client, page):
+@pytest.mark.parametrize(
+    "query", ["before=0", "before=-3", "before=abc", "after=99999999999999999999999", "page=2"]
+)
+def test_a_bad_position_in_the_list_shows_the_newest_page_not_an_error(
+    app, user, user_client, query
+):
     add_posts(app, user, 1)
-    assert user_client.get(f"/index?page={page}").status_code == 200
+    response = user_client.get(f"/index?{query}")
+    assert response.status_code == 200
+    assert post_bodies(response) == ["post 0"]
 
 
 @pytest.mark.both_databases
@@ -65,7 +62,7 @@ def test_post_shows_author_and_relative_time_with_the_absolute_time_in_a_tooltip
 ):
     add_posts(app, user, 1)
     text = user_client.get("/index").text
-    assert '<span class="post-author">alice</span>' in text
+    assert '<a class="post-author" href="/user/alice">alice</a>' in text
     assert '<time datetime="2026-01-01T00:00Z" title="2026-01-01 00:00 UTC">' in text
 
 
@@ -79,7 +76,7 @@ def test_writing_a_post_puts_it_at_the_top(app, user, user_client):
     assert response.status_code == 302
     text = user_client.get("/index").text
     assert "Your post is now live!" in text
-    assert re.findall(r'<p class="post-body">(.*?)</p>', text)[0] == "hello world"
+    assert post_bodies(user_client.get("/index"))[0] == "hello world"
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,9 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 import sqlalchemy as sa
 
-from app import create_app, db
+from app import create_app
 from app.cli import init_db
+from app.extensions import db
 from app.models import User
 from config import TestingConfig
 

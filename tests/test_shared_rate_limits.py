@@ -9,7 +9,7 @@ import requests
 import sqlalchemy as sa
 from limits import parse
 
-from app import db, ratelimit
+from app.extensions import db, ratelimit
 from app.models import Post, RateLimitCounter
 
 from .helpers import csrf_token

@@ -10,8 +10,9 @@ import time
 import pytest
 import requests
 
-from app import db, fetcher
-from app.fetcher import ProviderBusy, SafeFetcher
+from app.auth import fetcher
+from app.auth.fetcher import ProviderBusy, SafeFetcher
+from app.extensions import db
 
 from .helpers import Browser, csrf_token
 from .oidc_provider import OIDCTestProvider
@@ -151,8 +152,12 @@ def test_pages_answer_at_once_while_more_sign_ins_than_threads_wait_on_a_silent_
     settings = gunicorn_config()
     workers, threads = settings["workers"], settings["threads"]
     signed_in, _ = sign_in(production.url, provider.identity("alice"))
-    with Flood(production.url, silent.url + "/me", workers * threads + 8) as flood:
+    size = workers * threads + 8
+    with Flood(production.url, silent.url + "/me", size) as flood:
+        # While they wait: each sign-in of the first wave either waits on the
+        # silent host or has been refused (and tries again a second later).
         wait_for(lambda: silent.connections >= workers)
+        wait_for(lambda: silent.connections + len(flood.outcomes) >= size)
         slowest = {
             path: max(answer_time(production.url + path, cookies) for _ in range(5))
             for path, cookies in (("/login", None), ("/healthz", None),

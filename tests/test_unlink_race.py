@@ -7,7 +7,7 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from app import db
+from app.extensions import db
 from app.models import Identity
 
 from .helpers import csrf_token, openid_identity

@@ -12,9 +12,10 @@ from flask import (
 )
 from flask_login import current_user, login_required, logout_user
 
-from .. import csrf, db, oid, oidc
+from ..auth import oidc
 from ..auth.forms import LinkOpenIDForm
 from ..auth.views import LINK_TO, count_sign_in_start, start_oidc
+from ..extensions import csrf, db, oid
 from ..models import Identity, Post, SignIn, User
 from .forms import DeleteAccountForm
 

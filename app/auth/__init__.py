@@ -1,1 +1,1 @@
-from .views import bp  # noqa: F401
+"""The ways in and out: OpenID 2.0, OpenID Connect, and the accounts they lead to."""

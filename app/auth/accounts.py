@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from .. import db
+from ..extensions import db
 from ..models import NICKNAME_MAX_LENGTH, Identity, SignIn, User, now_utc
 
 FALLBACK_NICKNAME = "user"

@@ -13,10 +13,11 @@ from flask import (
 )
 from flask_login import current_user, login_user, logout_user
 
-from .. import csrf, db, oid, oidc, ratelimit
+from ..extensions import csrf, db, oid, ratelimit
 from ..forms import EmptyForm
 from ..models import User
 from ..urls import external_url
+from . import oidc
 from .accounts import Claim, clean_email, find_or_create_user, link_identity, record_sign_in
 from .forms import LoginForm
 

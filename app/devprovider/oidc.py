@@ -23,8 +23,8 @@ from authlib.oidc.core.models import AuthorizationCodeMixin
 from flask import Blueprint, current_app, jsonify, render_template, request
 from joserfc.jwk import RSAKey
 
-from .. import csrf
-from ..oidc import DEV_KEY
+from ..auth.oidc import DEV_KEY
+from ..extensions import csrf
 from ..urls import external_url, site_root
 from .forms import ApproveForm
 

@@ -31,7 +31,7 @@ from openid.server.server import (
 )
 from openid.store.filestore import FileOpenIDStore
 
-from .. import csrf
+from ..extensions import csrf
 from ..urls import external_url
 from .forms import ApproveForm
 

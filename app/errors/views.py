@@ -7,7 +7,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
-from .. import db, login
+from ..extensions import db, login
 
 bp = Blueprint("errors", __name__)
 

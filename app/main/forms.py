@@ -1,8 +1,8 @@
 from flask_wtf import FlaskForm
-from wtforms import SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms import HiddenField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length
 
-from ..forms import strip_whitespace
+from ..forms import no_control_characters, strip_whitespace
 from ..models import POST_MAX_LENGTH
 
 
@@ -16,13 +16,16 @@ class PostForm(FlaskForm):
                 max=POST_MAX_LENGTH,
                 message=f"A post can be at most {POST_MAX_LENGTH} characters.",
             ),
+            no_control_characters("A post"),
         ],
         render_kw={"rows": 3},
     )
     submit = SubmitField("Post")
 
-    def validate_post(self, field):
-        # NUL and other control characters are never meant, and PostgreSQL
-        # refuses NUL in text; newlines and tabs are kept.
-        if any(ord(c) < 0x20 and c not in "\t\n\r" or ord(c) == 0x7F for c in field.data):
-            raise ValidationError("A post cannot contain control characters.")
+
+class DeletePostForm(FlaskForm):
+    """The button beside a post asks (no ``confirm``); the confirmation page's
+    button deletes. ``next`` is where to go afterwards, a path on this site."""
+
+    next = HiddenField()
+    confirm = SubmitField("Delete")

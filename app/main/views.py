@@ -1,53 +1,45 @@
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    url_for,
+)
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 
-from .. import db, ratelimit
-from ..models import Post, User
-from .forms import PostForm
+from ..extensions import db, ratelimit
+from ..models import Post, as_utc
+from ..urls import id_arg, safe_next
+from .forms import DeletePostForm, PostForm
+from .posts import page_of_posts
 
 bp = Blueprint("main", __name__)
 
-# Deeper pages than this are past any real timeline, and an offset beyond
-# what the database's integers hold would be an error rather than a miss.
-MAX_PAGE = 100_000
 
-
-_post, _user = Post.__table__, User.__table__
-# Built once, with the page as parameters: building a statement and its cache
-# key on every request showed up in profiles. Table columns, not the mapped
-# classes: a page only shows the rows, and the ORM layer was a large share
-# of its cost.
-NEWEST_POSTS = (
-    sa.select(_post.c.body, _post.c.timestamp, _user.c.nickname)
-    .join_from(_post, _user)
-    .order_by(_post.c.timestamp.desc(), _post.c.id.desc())
-    .offset(sa.bindparam("offset"))
-    .limit(sa.bindparam("limit"))
-)
-
-
-def newest_posts(page: int, per_page: int) -> tuple[list[sa.Row], bool]:
-    """Return one page of posts (body, timestamp, nickname), newest first, and
-    whether an older page exists.
-
-    One row more than a page tells whether there is a next page, without a
-    COUNT(*) that grows with the table.
-    """
-    params = {"offset": (page - 1) * per_page, "limit": per_page + 1}
-    posts = db.session.execute(NEWEST_POSTS, params).all()
-    return posts[:per_page], len(posts) > per_page
+def page_of(which: str, user_id: int | None = None):
+    """The page of posts the query string asks for (``before``/``after``)."""
+    return page_of_posts(
+        which,
+        current_app.config["POSTS_PER_PAGE"],
+        before=id_arg("before"),
+        after=id_arg("after"),
+        user_id=user_id,
+    )
 
 
 @bp.route("/", methods=["GET", "POST"])
 @bp.route("/index", methods=["GET", "POST"])
 @login_required
 def index():
-    """Show the newest posts, with a form to write one."""
+    """The home timeline: your posts and those of whom you follow, with a
+    form to write one."""
     form = PostForm()
     if form.is_submitted():
         ratelimit.hit(current_app.config["POST_RATE_LIMIT"], f"post:user:{current_user.id}")
@@ -56,11 +48,36 @@ def index():
         db.session.commit()
         flash("Your post is now live!", "info")
         return redirect(url_for("main.index"))
-    page = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
-    posts, has_next = newest_posts(page, current_app.config["POSTS_PER_PAGE"])
     return render_template(
-        "main/index.html", title="Home", form=form, posts=posts, page=page, has_next=has_next
+        "main/index.html", title="Home", form=form, page=page_of("timeline", current_user.id)
     )
+
+
+@bp.route("/explore")
+@login_required
+def explore():
+    """Everyone's posts, newest first."""
+    return render_template("main/explore.html", title="Explore", page=page_of("everyone"))
+
+
+@bp.route("/post/<id:post_id>/delete", methods=["POST"])
+@login_required
+def delete_post(post_id: int):
+    """Delete one of your posts, after a confirmation page (no script needed):
+    the button beside a post asks; the confirmation page's button deletes."""
+    post = db.session.get(Post, post_id) or abort(404)
+    if post.user_id != current_user.id:
+        abort(403)
+    form = DeletePostForm()
+    back = safe_next(form.next.data) or url_for("users.profile", nickname=current_user.nickname)
+    if not form.confirm.data:
+        form.next.data = back
+        return render_template("main/delete_post.html", title="Delete post", post=post, form=form)
+    if form.validate_on_submit():
+        db.session.delete(post)
+        db.session.commit()
+        flash("Your post is deleted.", "info")
+    return redirect(back)
 
 
 @bp.route("/healthz")
@@ -73,11 +90,6 @@ def healthz():
         current_app.logger.warning("health check: the database does not answer", exc_info=True)
         return {"status": "database unavailable"}, 503
     return {"status": "ok"}
-
-
-def as_utc(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; they were stored in UTC.
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()

@@ -90,7 +90,7 @@ def test_a_post_written_on_the_index_appears_at_the_top(page):
     sign_in(page)
     for text in ("First post", "Hello from Chromium"):
         page.get_by_label("Say something").fill(text)
-        page.get_by_role("button", name="Post").click()
+        page.get_by_role("button", name="Post", exact=True).click()
         expect(page.get_by_text("Your post is now live!")).to_be_visible()
     expect(page.locator(".post-body").first).to_have_text("Hello from Chromium")
     expect(page.locator(".post-author").first).to_have_text("demo")
@@ -111,7 +111,7 @@ def test_one_account_signs_in_with_openid_connect_or_openid_once_linked(page):
     approve_as(page, "carol")
     expect(page.get_by_role("heading", name="Hi, carol!")).to_be_visible()
 
-    page.locator("a.nav-user").click()
+    page.get_by_role("link", name="Account", exact=True).click()
     page.get_by_label("OpenID").fill(page.url.replace("/account", "/dev/openid/id/carol-openid"))
     page.get_by_role("button", name="Link", exact=True).click()
     approve_as(page)  # the identity URL names the user

@@ -7,9 +7,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markupsafe import escape
 
-from app import db, fetcher
+from app.auth import fetcher
 from app.auth.accounts import clean_nickname, nickname_from
-from app.fetcher import FetchError
+from app.auth.fetcher import FetchError
+from app.extensions import db
 from app.models import Post
 
 from ..helpers import csrf_token

@@ -4,7 +4,8 @@ import re
 
 import pytest
 
-from app import create_app, db
+from app import create_app
+from app.extensions import db
 from app.models import Post
 from config import ProductionConfig
 

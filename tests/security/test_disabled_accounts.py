@@ -1,6 +1,6 @@
 """Disabled accounts cannot sign in and lose access at their next request."""
 
-from app import db
+from app.extensions import db
 from app.models import User
 
 from ..helpers import dev_identifier

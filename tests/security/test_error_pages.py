@@ -6,7 +6,8 @@ import pytest
 import sqlalchemy as sa
 from flask import abort
 
-from app import create_app, db
+from app import create_app
+from app.extensions import db
 from config import ProductionConfig
 
 SECRET_DETAIL = "password=hunter2 in /srv/microblog/config.py"

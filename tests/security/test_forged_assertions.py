@@ -5,7 +5,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pytest
 
-from app import fetcher
+from app.auth import fetcher
 
 from ..helpers import Browser
 from ..openid_provider import TestProvider

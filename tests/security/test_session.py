@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app import db
+from app.extensions import db
 from app.models import User
 
 from ..helpers import csrf_token, dev_identifier

@@ -6,8 +6,8 @@ import time
 import pytest
 from werkzeug.wrappers import Request, Response
 
-from app import fetcher
-from app.fetcher import FetchError, FetchRefused, SafeFetcher, is_public_address
+from app.auth import fetcher
+from app.auth.fetcher import FetchError, FetchRefused, SafeFetcher, is_public_address
 
 from ..helpers import Browser, LiveServer
 

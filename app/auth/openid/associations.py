@@ -102,7 +102,7 @@ def _key(server_url: str) -> str:
 
 def recall(server_url: str) -> tuple[str | None, str | None] | None:
     """What ``server_url`` agreed to lately, STATELESS for nothing, or None if unknown."""
-    from .openid_store import discovery_store  # it needs the db this package makes
+    from .store import discovery_store  # store imports extensions, which import this module
 
     data = discovery_store().getDiscovery(_key(server_url))
     try:
@@ -113,7 +113,7 @@ def recall(server_url: str) -> tuple[str | None, str | None] | None:
 
 
 def remember(server_url: str, pair: tuple[str | None, str | None]) -> None:
-    from .openid_store import discovery_store
+    from .store import discovery_store
 
     data = json.dumps({"assoc_type": pair[0], "session_type": pair[1]})
     discovery_store().storeDiscovery(_key(server_url), data, int(time.time() + MEMORY_SECONDS))

@@ -20,7 +20,6 @@ import json
 import threading
 import time
 from functools import wraps
-from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_openid import OpenID, OpenIDResponse, SessionWrapper
@@ -28,9 +27,9 @@ from openid.consumer.consumer import CANCEL, FAILURE, SETUP_NEEDED, SUCCESS, Con
 from openid.consumer.discover import DiscoveryFailure, OpenIDServiceEndpoint, discover
 from openid.yadis.manager import YadisServiceManager
 
-from .fetcher import FetchError
-from .openid_associations import NegotiatingConsumer
-from .urls import external_url, site_root
+from ...urls import external_url, safe_next, site_root
+from ..fetcher import FetchError
+from .associations import NegotiatingConsumer
 
 # Prefer SHA-256 associations; SHA-1 only for providers that know nothing else.
 # (NegotiatingConsumer asks for no-encryption only over https.)
@@ -43,25 +42,6 @@ ASSOCIATION_PREFERENCE = [
 
 # Marks an answer already posted again from our own page (see complete_login).
 BOUNCED = "microblog_bounced"
-
-
-def safe_next(target: str | None) -> str | None:
-    """Return ``target`` if it is a path on this site, else None.
-
-    Browsers read ``//host``, ``/\\host`` and ``\\/host`` as other sites, and
-    ignore tabs and newlines inside URLs, so all of those are refused.
-    """
-    if not target or not target.startswith("/"):
-        return None
-    if "\\" in target or any(ord(c) < 0x20 or ord(c) == 0x7F for c in target):
-        return None
-    try:
-        parts = urlsplit(target)
-    except ValueError:  # "/[" and other unparseable URLs
-        return None
-    if parts.scheme or parts.netloc or target.startswith("//"):
-        return None
-    return target
 
 
 ENDPOINT_FIELDS = (
@@ -160,7 +140,7 @@ class DiscoveryCache:
             entry = self._entries.get(url)
         if entry is not None and entry[0] > now:
             return copy.deepcopy(entry[1])
-        from .openid_store import discovery_store  # it needs the db this package makes
+        from .store import discovery_store  # store imports extensions, which import this module
 
         shared = discovery_store()
         key = hashlib.sha256(url.encode()).hexdigest()
@@ -214,7 +194,7 @@ class SafeOpenID(OpenID):
 
     def make_store(self):
         """The OpenID store OPENID_STORE names: files in tmp/, or the database."""
-        from .openid_store import make_store  # it needs the db this package makes
+        from .store import make_store  # store imports extensions, which import this module
 
         return make_store()
 

@@ -21,8 +21,8 @@ from urllib.parse import urlsplit
 
 from flask import Flask, current_app
 
+from ..urls import external_url
 from .fetcher import FetchError, gate
-from .urls import external_url
 
 DEFAULT_SCOPES = "openid email profile"
 DEV_KEY = "dev"

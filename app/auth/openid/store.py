@@ -23,7 +23,7 @@ from openid.store.interface import OpenIDStore
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from . import db
+from ...extensions import autocommit, db
 
 # Expired entries are deleted on the first nonce check of each app (so, of
 # each process) and then at most this often.
@@ -208,11 +208,6 @@ def clean_up_now_and_then(store: OpenIDStore, discoveries) -> None:
         discoveries.cleanupDiscoveries()
 
     cleanup_schedule().run_if_due(clean_up)
-
-
-def autocommit() -> sa.Connection:
-    """A connection of the app's engine on which each statement commits by itself."""
-    return db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
 
 STORE_KINDS = ("file", "database")

@@ -1,0 +1,79 @@
+"""The extensions every part of the app uses, made here and bound to an app
+by ``create_app`` (Flask's application factory pattern): blueprints import
+them from here, never from the package that makes the app."""
+
+import sqlite3
+
+import sqlalchemy as sa
+from flask import has_app_context
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase
+
+from .auth.openid.consumer import SafeOpenID
+from .ratelimit import RateLimit
+
+
+class Base(DeclarativeBase):
+    # Named constraints, so migrations can find them again on every database.
+    metadata = sa.MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+
+
+db = SQLAlchemy(model_class=Base)
+login = LoginManager()
+# Batch mode lets migrations alter tables on SQLite too.
+migrate = Migrate(render_as_batch=True)
+csrf = CSRFProtect()
+# Limits on starting sign-ins and on posting, counted by the views that act.
+ratelimit = RateLimit()
+# Flask-OpenID, with the redirect after sign-in kept on this site and every
+# failure turned into a message (see auth/openid/consumer.py).
+oid = SafeOpenID()
+
+login.login_view = "auth.login"
+login.login_message = "Please sign in to see this page."
+login.login_message_category = "info"
+
+
+@sa.event.listens_for(Engine, "connect")
+def configure_sqlite(dbapi_connection, connection_record):
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    # SQLite ignores foreign keys, ON DELETE CASCADE included, unless asked
+    # on each connection; PostgreSQL always enforces them.
+    dbapi_connection.execute("PRAGMA foreign_keys=ON")
+    # In write-ahead-log mode (set by init-db), syncing at checkpoints is
+    # what SQLite recommends: no corruption on power loss, far fewer syncs.
+    if dbapi_connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+        dbapi_connection.execute("PRAGMA synchronous=NORMAL")
+
+
+def autocommit() -> sa.Connection:
+    """A connection of the app's engine on which each statement commits by itself."""
+    return db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+
+
+def end_idle_transaction() -> None:
+    """Give the request's database connection back to the pool while it waits
+    on another host, unless its session holds changes not yet written.
+
+    A sign-in can wait seconds on a provider; holding a pooled connection (and
+    on PostgreSQL an open transaction) meanwhile would let enough slow
+    sign-ins empty the pool for everyone.
+    """
+    if not has_app_context():
+        return
+    session = db.session()  # the request's own Session, not the scoped proxy
+    if session.in_transaction() and not (session.new or session.dirty or session.deleted):
+        session.rollback()

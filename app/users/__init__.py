@@ -1,0 +1,1 @@
+"""People: profiles, following, editing your profile, avatars."""
