@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from flask import Flask, redirect, session
 from flask_wtf.csrf import generate_csrf
 
-from app.main.posts import STATEMENTS
+from app.main.posts import page_of_posts
 from app.main.views import time_tag
 from app.models import SIGNED_IN_USER
 from app.security import CONTENT_SECURITY_POLICY
@@ -70,7 +70,7 @@ INDEX_PAGE = """<!doctype html>
   <input type="submit" id="submit" name="submit" value="Post" class="button primary">
 </form>
 <ul class="posts">
-  {% for id, body, timestamp, user_id, author in posts %}
+  {% for id, body, timestamp, user_id, author in page.posts %}
   <li class="post">
     <img class="avatar" src="/avatar/{{ avatar(user_id) }}.svg" alt="" width="40" height="40">
     <div class="post-main">
@@ -92,8 +92,8 @@ INDEX_PAGE = """<!doctype html>
   {% endfor %}
 </ul>
 <nav class="pager" aria-label="Pages">
-  {% if more %}
-  <a href="/index?before={{ posts[-1].id }}" rel="next">Older posts &rarr;</a>
+  {% if page.older %}
+  <a href="/index?before={{ page.older }}" rel="next">Older posts &rarr;</a>
   {% endif %}
 </nav>
   </main>
@@ -122,13 +122,8 @@ def index():
         user = connection.execute(SIGNED_IN_USER, {"token": token}).first()
         if user is None:
             return redirect("/login")
-        params = {"user_id": user.id, "limit": 21}
-        posts = connection.execute(STATEMENTS["timeline"].newest, params).all()
-    page = index_page.render(
-        nickname=user.nickname,
-        reader=user.id,
-        posts=posts[:20],
-        more=len(posts) > 20,
-        csrf_token=generate_csrf,
+        page = page_of_posts("timeline", 20, user_id=user.id, connection=connection)
+    html = index_page.render(
+        nickname=user.nickname, reader=user.id, page=page, csrf_token=generate_csrf
     )
-    return page, {**HEADERS, "Cache-Control": "no-store"}
+    return html, {**HEADERS, "Cache-Control": "no-store"}

@@ -152,6 +152,12 @@ def seed(database_url: str, env: dict, users: int, posts: int) -> None:
     meta.reflect(engine, only=["user", "post", "identity"])
     user, post, identity = meta.tables["user"], meta.tables["post"], meta.tables["identity"]
     start = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def author(i):
+        # seed0 (id 1) writes one post in PROFILE_SHARE, so their profile's
+        # first page is full at every size; the rest go round everyone.
+        return 1 if i % PROFILE_SHARE == 0 else i % users + 1
+
     with engine.begin() as connection:
         connection.execute(
             user.insert(),
@@ -166,7 +172,7 @@ def seed(database_url: str, env: dict, users: int, posts: int) -> None:
         for first in range(0, posts, 50_000):
             connection.execute(
                 post.insert(),
-                [{"body": f"Post number {i}, seeded for the benchmark.", "user_id": i % users + 1,
+                [{"body": f"Post number {i}, seeded for the benchmark.", "user_id": author(i),
                   "timestamp": start + timedelta(seconds=i)}
                  for i in range(first, min(first + 50_000, posts))],
             )  # fmt: skip
@@ -274,7 +280,8 @@ def floor_login_page(app_url: str, path: Path) -> Path:
     return path
 
 
-GROWTH_PAGES = ("/index", "/explore", "/user/seed1")
+GROWTH_PAGES = ("/index", "/explore", "/user/seed0")
+PROFILE_SHARE = 50  # of the posts seeded, one in this many is seed0's
 
 
 def follow_seeded(database_url: str, nickname: str, count: int) -> None:

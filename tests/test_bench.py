@@ -34,7 +34,7 @@ def test_the_quick_benchmark_runs_and_reports_every_target(tmp_path):
     assert sqlite["floor"]["index"]["4"]["app_rps"] > 0
     assert sqlite["floor"]["login"]["4"]["app_rps"] > 0
     growth = results["growth"]["SQLite"]["pages"]
-    assert set(growth) == {"/index", "/explore", "/user/seed1"}
+    assert set(growth) == {"/index", "/explore", "/user/seed0"}
     assert all(page["ratio"] > 0 for page in growth.values())
     assert set(sqlite["flood"]["pages"]) == {"/login", "/healthz", "/index"}
     assert sqlite["flood"]["refused"] > 0

@@ -105,17 +105,20 @@ def page_of_posts(
     before: int | None = None,
     after: int | None = None,
     user_id: int | None = None,
+    connection: sa.Connection | None = None,
 ) -> PostPage:
     """One page of ``which`` posts (rows of COLUMNS): the newest, or those just
     older than ``before``, or just newer than ``after``.
 
     One row more than a page tells whether the list goes on, without a
-    COUNT(*) that grows with the table.
+    COUNT(*) that grows with the table. ``connection``: run on it rather than
+    the request's session (bench/floor.py does).
     """
+    execute = (connection or db.session).execute
     chosen = STATEMENTS[which]
     params = {"user_id": user_id, "limit": per_page + 1}
     if after is not None:
-        rows = db.session.execute(chosen.newer, {**params, "cursor": after}).all()
+        rows = execute(chosen.newer, {**params, "cursor": after}).all()
         if len(rows) > per_page:
             posts = rows[per_page - 1 :: -1]
             return PostPage(posts, older=posts[-1].id, newer=posts[0].id)
@@ -126,9 +129,9 @@ def page_of_posts(
     rows = []
     if which == "timeline":
         recent = RECENT_TIMELINE.newest if before is None else RECENT_TIMELINE.older
-        rows = db.session.execute(recent, params).all()
+        rows = execute(recent, params).all()
     if len(rows) <= per_page:  # not a page and a row more among the recent ones
-        rows = db.session.execute(statement, params).all()
+        rows = execute(statement, params).all()
     posts = rows[:per_page]
     older = posts[-1].id if len(rows) > per_page else None
     newer = (posts[0].id if posts else before) if before is not None else None

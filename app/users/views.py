@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db
 from ..main.views import page_of
 from ..models import NICKNAME_MAX_LENGTH, Follow, User
-from .avatars import avatar_url, identicon_svg, is_token
+from .avatars import avatar_token, avatar_url, identicon_svg, is_token
 from .forms import EditProfileForm
 
 bp = Blueprint("users", __name__)
@@ -60,6 +60,9 @@ def find(statement: sa.Select, nickname: str, **params) -> sa.Row:
 @bp.app_template_global()
 def avatar(user_id: int) -> str:
     return avatar_url(user_id)
+
+
+bp.add_app_template_global(avatar_token)
 
 
 @bp.route("/user/<nickname>")
