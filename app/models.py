@@ -14,6 +14,7 @@ from .extensions import autocommit, db, login
 NICKNAME_MAX_LENGTH = 64
 POST_MAX_LENGTH = 140
 ABOUT_ME_MAX_LENGTH = 140
+PASSKEY_NAME_MAX_LENGTH = 64
 SESSION_TOKEN_MAX_LENGTH = 64
 # How stale "last seen" may be: writing it on every request would make every
 # page a write.
@@ -45,6 +46,11 @@ class User(UserMixin, db.Model):
     about_me: Mapped[str | None] = mapped_column(sa.String(ABOUT_ME_MAX_LENGTH))
     # Written by the user loader at most once every LAST_SEEN_INTERVAL.
     last_seen: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # The WebAuthn user handle: random, so a passkey tells no one the
+    # account's id; made with the account's first passkey.
+    webauthn_handle: Mapped[bytes | None] = mapped_column(
+        sa.LargeBinary(64), unique=True, index=True
+    )
     # A disabled account cannot sign in and loses any live session.
     active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     # What sessions and remember cookies hold instead of the id (Flask-Login's
@@ -58,6 +64,9 @@ class User(UserMixin, db.Model):
         cascade="all, delete-orphan",
         passive_deletes=True,
         order_by="Identity.id",
+    )
+    passkeys: Mapped[list["Passkey"]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="Passkey.id"
     )
     sign_ins: Mapped[list["SignIn"]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True, order_by="SignIn.at.desc()"
@@ -137,6 +146,30 @@ class Post(db.Model):
 
     def __repr__(self) -> str:
         return f"<Post {self.id} by {self.user_id}>"
+
+
+class Passkey(db.Model):
+    """A WebAuthn credential of an account: a way in that needs no provider.
+
+    The checks themselves (challenge, origin, RP ID, signature, sign count)
+    are the webauthn library's; this keeps what they need between sign-ins.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey(User.id, ondelete="CASCADE"), index=True)
+    # At most 1,023 bytes (WebAuthn Level 3, credential ID).
+    credential_id: Mapped[bytes] = mapped_column(sa.LargeBinary(1023), unique=True)
+    public_key: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    # An unsigned 32-bit counter in the authenticator: past a signed INTEGER.
+    sign_count: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    # What the browser said the authenticator speaks ("internal,hybrid").
+    transports: Mapped[str] = mapped_column(sa.String(255), default="")
+    name: Mapped[str] = mapped_column(sa.String(PASSKEY_NAME_MAX_LENGTH))
+    created: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=now_utc)
+    last_used: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+    def __repr__(self) -> str:
+        return f"<Passkey {self.id} of {self.user_id}>"
 
 
 class Follow(db.Model):

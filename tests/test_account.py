@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Identity, Post, SignIn, User, now_utc
+from app.models import Identity, Passkey, Post, SignIn, User, now_utc
 
 from .helpers import Browser, csrf_token, dev_identifier, forms, openids
 
@@ -169,6 +169,20 @@ def test_deleting_the_account_deletes_its_posts_and_identities_and_ends_its_sess
     assert laptop.get("/index").url.startswith(laptop.url("/login"))
     page = laptop.sign_in(dev_identifier(laptop), username="alice")
     assert "Hi, alice!" in page.text  # a new account
+
+
+@pytest.mark.both_databases
+def test_deleting_the_account_deletes_its_passkeys(app, user, user_client):
+    with app.app_context():
+        passkey = Passkey(
+            user_id=user.id, credential_id=b"\x01" * 16, public_key=b"k", name="laptop"
+        )
+        db.session.add(passkey)
+        db.session.commit()
+    page = user_client.get("/account/delete")
+    user_client.post("/account/delete", data={"csrf_token": csrf_token(page), "nickname": "alice"})
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Passkey)) == 0
 
 
 def test_an_abandoned_link_does_not_hijack_the_next_sign_in(browser, users):

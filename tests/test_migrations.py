@@ -22,6 +22,7 @@ TABLES = {
     "sign_in",
     "rate_limit",
     "follow",
+    "passkey",
 }
 BEFORE_IDENTITIES = "bb8eb582b49a"
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
