@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from app.users.avatars import identicon_svg
+from app.users.avatars import avatar_token, identicon_svg
 
 from .helpers import add_posts, add_user, csrf_token
 
@@ -89,3 +89,11 @@ def test_avatars_differ_and_are_mirrored():
     assert first != second
     cells = re.findall(r"M(\d) (\d)h1", first)
     assert {(4 - int(x), y) for x, y in cells} == {(int(x), y) for x, y in cells}
+
+
+def test_a_new_secret_key_gives_a_new_avatar_name(app):
+    with app.app_context():
+        before = avatar_token(1)
+        app.config["SECRET_KEY"] = "another key, as after a rotation, long enough to use"
+        assert avatar_token(1) != before
+        assert avatar_token(1) == avatar_token(1)

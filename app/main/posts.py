@@ -85,11 +85,8 @@ def recent_timeline(older: bool) -> sa.Select:
 # Built once, with everything else as parameters: building a statement and
 # its cache key on every request showed up in profiles.
 STATEMENTS = {name: statements(which) for name, which in WHICH.items()}
-RECENT_TIMELINE = Statements(
-    newest=recent_timeline(older=False),
-    older=recent_timeline(older=True),
-    newer=STATEMENTS["timeline"].newer,
-)
+# Newer pages are rare (the Newer link) and always go to the authors' indexes.
+RECENT_NEWEST, RECENT_OLDER = recent_timeline(older=False), recent_timeline(older=True)
 
 
 @dataclass
@@ -128,7 +125,7 @@ def page_of_posts(
     )
     rows = []
     if which == "timeline":
-        recent = RECENT_TIMELINE.newest if before is None else RECENT_TIMELINE.older
+        recent = RECENT_NEWEST if before is None else RECENT_OLDER
         rows = execute(recent, params).all()
     if len(rows) <= per_page:  # not a page and a row more among the recent ones
         rows = execute(statement, params).all()
