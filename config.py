@@ -109,6 +109,10 @@ class Config:
     # Strict-Transport-Security max-age; 0 sends no header.
     HSTS_SECONDS = 0
 
+    # Deleting the account, and adding or removing a way to sign in, need a
+    # sign-in this recent (seconds) in the same session, or a new proof.
+    REAUTH_SECONDS = 300
+
     POSTS_PER_PAGE = 20
     # No form here needs more; a larger request gets the 413 page.
     MAX_CONTENT_LENGTH = 1024 * 1024

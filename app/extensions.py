@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
 from .auth.openid.consumer import SafeOpenID
+from .auth.reauth import PAPEAnswer
 from .ratelimit import RateLimit
 
 
@@ -38,8 +39,9 @@ csrf = CSRFProtect()
 # Limits on starting sign-ins and on posting, counted by the views that act.
 ratelimit = RateLimit()
 # Flask-OpenID, with the redirect after sign-in kept on this site and every
-# failure turned into a message (see auth/openid/consumer.py).
-oid = SafeOpenID()
+# failure turned into a message (see auth/openid/consumer.py); PAPE's answer
+# read for reauthentication.
+oid = SafeOpenID(extension_responses=[PAPEAnswer])
 
 login.login_view = "auth.login"
 login.login_message = "Please sign in to see this page."

@@ -18,6 +18,7 @@ from .helpers import (
     LiveServer,
     missing,
     openid_identity,
+    proved,
 )
 from .oidc_provider import OIDCTestProvider
 from .openid_provider import TestProvider
@@ -197,6 +198,13 @@ def user(app):
 def user_client(app, user):
     """A test client signed in as ``user`` without the OpenID round trip."""
     return app.test_client(user=user)
+
+
+@pytest.fixture
+def proved_client(user_client, user):
+    """``user_client``, as if ``user`` had just signed in: what needs a recent
+    proof that it is them (deleting, unlinking) goes through at once."""
+    return proved(user_client, user)
 
 
 @pytest.fixture

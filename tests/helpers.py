@@ -3,6 +3,7 @@
 import os
 import re
 import threading
+import time
 from html.parser import HTMLParser
 from urllib.parse import urljoin
 
@@ -216,6 +217,12 @@ class Browser:
         return page
 
 
+def submit_form(browser: Browser, page, path: str, values=None):
+    """Submit the form of ``page`` that posts to ``path``."""
+    [index] = [i for i, f in enumerate(forms(page)) if f.action == browser.url(path)]
+    return browser.submit(page, values, form_index=index)
+
+
 def dev_identifier(browser: Browser) -> str:
     """The built-in provider's OP identifier on the app under test."""
     return browser.url("/dev/openid/")
@@ -281,3 +288,13 @@ def add_posts(app, user, count: int, start: int = 0) -> None:
             for i in range(start, start + count)
         )
         db.session.commit()
+
+
+def proved(client, user):
+    """Flask test ``client``, signed in as ``user``, as if they had just signed
+    in: what needs a recent proof that it is them goes through at once."""
+    from app.auth.reauth import PROVED
+
+    with client.session_transaction() as session:
+        session[PROVED] = {"token": user.session_token, "at": int(time.time())}
+    return client

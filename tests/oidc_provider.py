@@ -21,6 +21,11 @@ checked), on loopback over real HTTP; ID tokens are signed with joserfc.
   object": UserInfo answers for another subject, a 500, an HTML page, a JSON list.
 - "userinfo silent": UserInfo never answers (until the provider stops).
 
+``reauth`` says how it answers a request to authenticate again (``prompt=login``
+or ``max_age``): "honour" (``auth_time`` now; otherwise that of its standing
+session, an hour old), "ignore" (never an ``auth_time``) or "stale" (always its
+standing session's). ``authorize_args`` keeps each authorization request.
+
 ``redirect_uri``, once set, is the one redirect URI registered for the
 client: the authorization endpoint refuses any other, as providers must.
 """
@@ -65,6 +70,9 @@ class OIDCTestProvider(ServedApp):
         self.last_id_token = None
         self.hits: list[str] = []
         self.redirect_uri: str | None = None
+        self.reauth = "honour"
+        self.session_started = int(time.time()) - 3600
+        self.authorize_args: list[dict] = []
         super().__init__()
 
     def config(self, name="Test SSO") -> dict:
@@ -113,6 +121,7 @@ class OIDCTestProvider(ServedApp):
 
     def authorize(self, request):
         args = request.args
+        self.authorize_args.append(args.to_dict())
         redirect_uri = args["redirect_uri"]
         if self.redirect_uri is not None and redirect_uri != self.redirect_uri:
             # Never redirect to an unregistered URI (OAuth 2.0, 4.1.2.1).
@@ -126,9 +135,18 @@ class OIDCTestProvider(ServedApp):
                 "redirect_uri": redirect_uri,
                 "challenge": args.get("code_challenge"),
                 "client_id": args.get("client_id"),
+                "auth_time": self.auth_time(args),
             }
             answer = {"code": code, "state": args["state"]}
         return Response(status=302, headers={"Location": f"{redirect_uri}?{urlencode(answer)}"})
+
+    def auth_time(self, args) -> int | None:
+        asked = "login" in args.get("prompt", "").split() or "max_age" in args
+        if self.reauth == "ignore":
+            return None
+        if self.reauth == "honour" and asked:
+            return int(time.time())
+        return self.session_started
 
     def token(self, request):
         form = request.form
@@ -161,6 +179,7 @@ class OIDCTestProvider(ServedApp):
             "iat": now,
             "exp": now + 300,
             "nonce": grant["nonce"],
+            **({"auth_time": grant["auth_time"]} if grant.get("auth_time") else {}),
             **(self.claims if self.claims_in_id_token else {}),
         }
         header = {"alg": "RS256", "kid": KID}

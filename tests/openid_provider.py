@@ -5,6 +5,12 @@ profile a test gave the identity. It records every request it receives, so a
 test can prove that the app never contacted it, and the direct requests (the
 app's own POSTs to its endpoint: associate, check_authentication) apart.
 
+``pape`` says how it answers a PAPE request (python3-openid's draft PAPE 5)
+to authenticate again: "honour" (``auth_time`` now), "ignore" (no PAPE
+answer, as a provider without PAPE), "stale" (``auth_time`` an hour ago) or
+"no auth_time" (a PAPE answer without one). ``checkids`` keeps the fields of
+each sign-in request.
+
 ``offers`` narrows the associations it makes, as an independent provider's
 may; ``suggestion`` replaces what it suggests when it refuses a type, and
 ``garbled`` makes it answer some direct requests with a page of HTML.
@@ -15,6 +21,7 @@ import time
 
 from openid.association import SessionNegotiator
 from openid.extensions import sreg
+from openid.extensions.draft import pape5 as pape
 from openid.message import OPENID_NS
 from openid.server.server import AssociateRequest, CheckIDRequest, ProtocolError, Server
 from openid.store.memstore import MemoryStore
@@ -49,6 +56,8 @@ class TestProvider(ServedApp):
         self.garbled: set[str] = set()
         # Extra documents to serve: path -> (body, content type).
         self.documents: dict[str, tuple[str, str]] = {}
+        self.pape = "honour"
+        self.checkids: list[dict[str, str]] = []
         self.store = MemoryStore()
         super().__init__(host)
 
@@ -121,6 +130,7 @@ class TestProvider(ServedApp):
         if isinstance(openid_request, AssociateRequest) and self.offers is not None:
             return self.associate(server, openid_request)
         if isinstance(openid_request, CheckIDRequest):
+            self.checkids.append(fields)
             if openid_request.idSelect():
                 name = self.select_as
                 identity = f"{self.url}/id/{name}"
@@ -139,9 +149,20 @@ class TestProvider(ServedApp):
                 openid_response.addExtension(
                     sreg.SRegResponse.extractResponse(sreg_request, profile)
                 )
+            self.answer_pape(openid_request, openid_response)
         else:
             openid_response = server.handleRequest(openid_request)
         return self.encode(server, openid_response)
+
+    def answer_pape(self, openid_request, openid_response):
+        if pape.Request.fromOpenIDRequest(openid_request) is None or self.pape == "ignore":
+            return
+        if self.pape == "no auth_time":
+            openid_response.addExtension(pape.Response(auth_policies=[pape.AUTH_NONE]))
+            return
+        age = 3600 if self.pape == "stale" else 0
+        when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - age))
+        openid_response.addExtension(pape.Response(auth_time=when))
 
     def associate(self, server, openid_request):
         """Make an association of a type it offers, or refuse with a suggestion.

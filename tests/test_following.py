@@ -122,7 +122,8 @@ def test_an_unknown_nickname_is_a_404(user_client, path):
 
 
 @pytest.mark.both_databases
-def test_deleting_an_account_removes_its_follows_both_ways(app, user, user_client, bob):
+def test_deleting_an_account_removes_its_follows_both_ways(app, user, proved_client, bob):
+    user_client = proved_client
     post_with_token(user_client, "/follow/bob")
     with app.app_context():
         db.session.add(Follow(follower_id=bob.id, followed_id=user.id))

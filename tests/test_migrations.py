@@ -23,6 +23,7 @@ TABLES = {
     "rate_limit",
     "follow",
     "passkey",
+    "used_passkey_challenge",
 }
 BEFORE_IDENTITIES = "bb8eb582b49a"
 NOW = datetime(2026, 1, 1, tzinfo=UTC)

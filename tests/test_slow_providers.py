@@ -85,7 +85,8 @@ def test_a_refused_place_is_given_back_and_the_next_sign_in_proceeds(
 
 
 @pytest.mark.both_databases
-def test_a_request_waiting_on_a_provider_holds_no_database_connection(app, user_client, silent):
+def test_a_request_waiting_on_a_provider_holds_no_database_connection(app, proved_client, silent):
+    user_client = proved_client
     # Linking signs the account in first, so the request has read the database.
     results = []
     token = csrf_token(user_client.get("/account"))

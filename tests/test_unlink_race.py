@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import Identity
 
-from .helpers import csrf_token, openid_identity
+from .helpers import csrf_token, openid_identity, proved
 
 pytestmark = pytest.mark.both_databases
 
@@ -73,8 +73,9 @@ def wait_until_under_way(engine, thread, deleting: threading.Event) -> None:
 
 
 def test_an_unlink_waiting_on_another_sees_it_and_keeps_the_last_identity(
-    app, user_client, identity_ids
+    app, proved_client, identity_ids
 ):
+    user_client = proved_client
     first, second = identity_ids
     token = csrf_token(user_client.get("/account"))
     deleting = threading.Event()
@@ -125,8 +126,8 @@ def unlink_both_at_once(clients, tokens, ids) -> list:
     return pages
 
 
-def test_two_unlinks_at_once_leave_one_identity_every_time(app, user, user_client):
-    clients = [user_client, app.test_client(user=user)]
+def test_two_unlinks_at_once_leave_one_identity_every_time(app, user, proved_client):
+    clients = [proved_client, proved(app.test_client(user=user), user)]
     tokens = [csrf_token(client.get("/account")) for client in clients]
     kept = remaining(app)
     for round in range(ROUNDS):

@@ -4,20 +4,28 @@ import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
+    request,
     session,
     url_for,
 )
 from flask_login import current_user, login_required, logout_user
+from openid.extensions.draft import pape5 as pape
+from sqlalchemy.exc import IntegrityError
 
-from ..auth import oidc
+from ..auth import oidc, passkeys, reauth
+from ..auth.accounts import note_sign_in
 from ..auth.forms import LinkOpenIDForm
+from ..auth.reauth import proof_required
 from ..auth.views import LINK_TO, count_sign_in_start, start_oidc
 from ..extensions import csrf, db, oid
-from ..models import Identity, Post, SignIn, User
-from .forms import DeleteAccountForm
+from ..forms import EmptyForm
+from ..models import Identity, Passkey, Post, SignIn, User
+from .forms import DeleteAccountForm, NewPasskeyForm, PasskeyNameForm
 
 bp = Blueprint("account", __name__)
 
@@ -28,7 +36,11 @@ def account() -> User:
     return db.session.get(User, current_user.id)
 
 
-def render_account(link_form: LinkOpenIDForm, status: int = 200):
+def render_account(
+    link_form: LinkOpenIDForm | None = None,
+    passkey_form: PasskeyNameForm | None = None,
+    status: int = 200,
+):
     user = account()
     sign_ins = db.session.scalars(
         sa.select(SignIn)
@@ -41,7 +53,9 @@ def render_account(link_form: LinkOpenIDForm, status: int = 200):
         title="Your account",
         user=user,
         sign_ins=list(sign_ins),
-        link_form=link_form,
+        link_form=link_form or LinkOpenIDForm(formdata=None),
+        passkey_form=passkey_form or PasskeyNameForm(formdata=None),
+        passkeys_unavailable=passkeys.unavailable(),
         oidc_providers=oidc.providers(),
     ), status
 
@@ -49,12 +63,13 @@ def render_account(link_form: LinkOpenIDForm, status: int = 200):
 @bp.route("")
 @login_required
 def index():
-    return render_account(LinkOpenIDForm(formdata=None))
+    return render_account()
 
 
 @bp.route("/link/openid", methods=["GET", "POST"])
 @login_required
-@oid.loginhandler
+@oid.loginhandler  # the provider's answer is no new request to prove
+@proof_required("link another identity")
 def link_openid():
     """Start linking an OpenID 2.0 identity; the provider's answer comes back
     here and is linked by auth.views.complete_link."""
@@ -64,10 +79,11 @@ def link_openid():
     count_sign_in_start()
     if form.validate_on_submit():
         session[LINK_TO] = current_user.get_id()
+        session.pop(reauth.PROVING, None)
         return oid.try_login(form.openid.data)
     if form.csrf_token.errors:
         flash("The form expired. Please try again.", "error")
-    return render_account(form, 400)
+    return render_account(link_form=form, status=400)
 
 
 # As for /login: a provider may POST its signed answer back here; the link
@@ -77,44 +93,59 @@ csrf.exempt(link_openid)
 
 @bp.route("/link/oidc/<key>", methods=["POST"])
 @login_required
+@proof_required("link another identity")
 def link_oidc(key: str):
     """Start linking an OpenID Connect identity; the provider sends the browser
     to auth.oidc_callback, which links it."""
     provider = oidc.find_provider(key) or abort(404)
     count_sign_in_start()
     session[LINK_TO] = current_user.get_id()
+    session.pop(reauth.PROVING, None)
     return start_oidc(provider, url_for(".index"))
 
 
-_identity = Identity.__table__
-_way_in = _identity.alias("way_in")
-# The account's ways in, locked in id order (FOR UPDATE; SQLite, which has
-# none, takes its write lock before a DELETE reads anything). Concurrent
-# unlinks of one account then take their locks in one order, so neither can
-# deadlock the other, and each counts what the one before it left: a row
-# deleted meanwhile is not counted. A later kind of way in (passkeys) adds
-# its own locked count here.
-WAYS_IN = (
-    sa.select(sa.func.count())
-    .select_from(
-        sa.select(_way_in.c.id)
-        .where(_way_in.c.user_id == sa.bindparam("user_id"))
-        .order_by(_way_in.c.id)
-        .with_for_update()
-        .subquery()
+_identity, _passkey = Identity.__table__, Passkey.__table__
+
+
+def _locked_count(table: sa.Table):
+    """The account's rows of ``table``, locked in id order (FOR UPDATE)."""
+    rows = table.alias()
+    return (
+        sa.select(sa.func.count())
+        .select_from(
+            sa.select(rows.c.id)
+            .where(rows.c.user_id == sa.bindparam("user_id"))
+            .order_by(rows.c.id)
+            .with_for_update()
+            .subquery()
+        )
+        .scalar_subquery()
     )
-    .scalar_subquery()
-)
+
+
+# The account's ways in: identities and passkeys, counted under lock, the
+# identities first (SQLite, which has no FOR UPDATE, takes its write lock
+# before a DELETE reads anything). Concurrent removals from one account then
+# take their locks in one order, so none can deadlock another, and each
+# counts what the one before it left: a row deleted meanwhile is not counted.
+WAYS_IN = _locked_count(_identity) + _locked_count(_passkey)
 # Delete this way in unless it is the account's last, in one statement.
 UNLINK_UNLESS_LAST = sa.delete(_identity).where(
     _identity.c.id == sa.bindparam("identity_id"),
     _identity.c.user_id == sa.bindparam("user_id"),
     WAYS_IN > 1,
 )
+REMOVE_PASSKEY_UNLESS_LAST = sa.delete(_passkey).where(
+    _passkey.c.id == sa.bindparam("passkey_id"),
+    _passkey.c.user_id == sa.bindparam("user_id"),
+    WAYS_IN > 1,
+)
+ONLY_WAY_IN = "This is your only way to sign in, so it stays. Add another way first."
 
 
 @bp.route("/identities/<id:identity_id>/unlink", methods=["POST"])
 @login_required
+@proof_required("unlink an identity")
 def unlink(identity_id: int):
     """Unlink one of the account's identities, unless it is the last way in."""
     provider = db.session.scalar(
@@ -123,17 +154,23 @@ def unlink(identity_id: int):
         )
     )
     if provider is None:
-        abort(404)
-    params = {"identity_id": identity_id, "user_id": current_user.id}
-    unlinked = db.session.execute(UNLINK_UNLESS_LAST, params).rowcount
+        # Unlinked already (a second click, or another tab): nothing to do.
+        flash("That identity is not linked to your account.", "info")
+        return redirect(url_for(".index"))
+    return remove_way_in(
+        UNLINK_UNLESS_LAST, {"identity_id": identity_id}, f"{provider} identity unlinked."
+    )
+
+
+def remove_way_in(statement: sa.Delete, params: dict, done: str):
+    """Run ``statement``, which deletes a way in unless it is the account's
+    last; say which happened."""
+    removed = db.session.execute(statement, {**params, "user_id": current_user.id}).rowcount
     db.session.commit()
-    if unlinked:
-        flash(f"{provider} identity unlinked.", "info")
+    if removed:
+        flash(done, "info")
     else:
-        flash(
-            "This is your only way to sign in, so it stays. Link another identity first.",
-            "error",
-        )
+        flash(ONLY_WAY_IN, "error")
     return redirect(url_for(".index"))
 
 
@@ -150,6 +187,7 @@ def sign_out_everywhere():
 
 @bp.route("/delete", methods=["GET", "POST"])
 @login_required
+@proof_required("delete your account")
 def delete():
     form = DeleteAccountForm(current_user.nickname)
     if form.validate_on_submit():
@@ -165,3 +203,211 @@ def delete():
     return render_template(
         "account/delete.html", title="Delete your account", form=form, posts=posts
     ), status
+
+
+@bp.route("/reauthenticate")
+@login_required
+def reauthenticate():
+    """Ask the person to prove it is them, with one of the account's own ways in."""
+    user = account()
+    return render_template(
+        "account/reauthenticate.html",
+        title="Prove it is you",
+        user=user,
+        pending=reauth.pending_action(),
+        seconds=current_app.config["REAUTH_SECONDS"],
+        providers={p.issuer: p for p in oidc.providers()},
+        passkeys_unavailable=passkeys.unavailable(),
+    )
+
+
+def own_identity(identity_id: int) -> Identity:
+    identity = db.session.get(Identity, identity_id)
+    if identity is None or identity.user_id != current_user.id:
+        abort(404)
+    return identity
+
+
+@bp.route("/reauthenticate/oidc/<id:identity_id>", methods=["POST"])
+@login_required
+def prove_oidc(identity_id: int):
+    """Ask the identity's provider to authenticate the person again, now."""
+    identity = own_identity(identity_id)
+    provider = next((p for p in oidc.providers() if p.issuer == identity.issuer), None)
+    if identity.kind != "oidc" or provider is None:
+        flash(f"{identity.provider} is not available here any more. Choose another way.", "error")
+        return redirect(url_for(".reauthenticate"))
+    count_sign_in_start()
+    session.pop(LINK_TO, None)
+    reauth.start_proof()
+    # OpenID Connect Core 3.1.2.1: sign in again, whatever session the
+    # provider has; its ID token then carries auth_time.
+    return start_oidc(provider, url_for(".reauthenticate"), prompt="login", max_age=0)
+
+
+@bp.route("/reauthenticate/openid/<id:identity_id>", methods=["GET", "POST"])
+@login_required
+@oid.loginhandler
+def prove_openid(identity_id: int):
+    """Ask the OpenID 2.0 provider to authenticate the person again (PAPE);
+    its answer comes back here and is checked by auth.views.complete_proof."""
+    identity = own_identity(identity_id)
+    if identity.kind != "openid" or not EmptyForm().validate_on_submit():
+        session.pop(reauth.PROVING, None)  # back from a cancelled or failed proof
+        return redirect(url_for(".reauthenticate"))
+    count_sign_in_start()
+    session.pop(LINK_TO, None)
+    reauth.start_proof()
+    return oid.try_login(identity.subject, extensions=[pape.Request(max_auth_age=0)])
+
+
+# A provider may POST its signed answer back here, as to /login.
+csrf.exempt(prove_openid)
+
+
+@bp.route("/reauthenticate/continue")
+@login_required
+def resume():
+    """After the proof: post the waiting action again, once."""
+    pending = reauth.take_pending_action() if reauth.recently_proved() else None
+    if pending is None:
+        flash("You have proved it is you.", "info")
+        return redirect(url_for(".index"))
+    return render_template(
+        "account/resume.html", title="Continuing", pending=pending, form=EmptyForm()
+    )
+
+
+@bp.route("/reauthenticate/cancel", methods=["POST"])
+@login_required
+def cancel_reauthentication():
+    reauth.take_pending_action()
+    session.pop(reauth.PROVING, None)
+    flash("Nothing was changed.", "info")
+    return redirect(url_for(".index"))
+
+
+def relying_party() -> passkeys.RelyingParty | None:
+    """This page's relying party; when there is none, say why on the next page."""
+    rp = passkeys.relying_party()
+    if rp is None:
+        flash(passkeys.unavailable(), "error")
+    return rp
+
+
+@bp.route("/passkeys/new", methods=["POST"])
+@login_required
+@proof_required("add a passkey")
+def new_passkey():
+    """Named: ask the browser to make the passkey."""
+    form = PasskeyNameForm()
+    if (rp := relying_party()) is None:
+        return redirect(url_for(".index"))
+    if not form.validate_on_submit():
+        return render_account(passkey_form=form, status=400)
+    user = account()
+    options = passkeys.registration_options(user, rp)
+    db.session.commit()  # the account's user handle, made with its first passkey
+    return render_template(
+        "account/new_passkey.html",
+        title="Add a passkey",
+        form=NewPasskeyForm(formdata=None, name=form.name.data),
+        options=options,
+    )
+
+
+@bp.route("/passkeys", methods=["POST"])
+@login_required
+def add_passkey():
+    """Keep the passkey the browser made, once the library has checked it.
+
+    No new proof: the ceremony was started by a proved request of this
+    session, a minute or two ago, and its challenge works once.
+    """
+    form = NewPasskeyForm()
+    if (rp := relying_party()) is None:
+        return redirect(url_for(".index"))
+    if not form.validate():
+        flash(" ".join(form.name.errors) or "The form expired. Please try again.", "error")
+        return redirect(url_for(".index"))
+    try:
+        passkey = passkeys.verify_registration(account(), form.credential.data, rp)
+    except passkeys.PasskeyFailed as failure:
+        flash(str(failure), "error")
+        return redirect(url_for(".index"))
+    passkey.name = form.name.data
+    db.session.add(passkey)
+    try:
+        db.session.commit()
+    except IntegrityError:  # this very credential, added from another tab
+        db.session.rollback()
+        flash("That passkey is already added.", "info")
+        return redirect(url_for(".index"))
+    flash(f"Passkey \u201c{passkey.name}\u201d added. You can now sign in with it.", "info")
+    return redirect(url_for(".index"))
+
+
+def own_passkey(passkey_id: int) -> Passkey | None:
+    passkey = db.session.get(Passkey, passkey_id)
+    return passkey if passkey is not None and passkey.user_id == current_user.id else None
+
+
+@bp.route("/passkeys/<id:passkey_id>/rename", methods=["POST"])
+@login_required
+def rename_passkey(passkey_id: int):
+    passkey = own_passkey(passkey_id)
+    form = PasskeyNameForm()
+    if passkey is None:
+        flash("That passkey is not one of your account's.", "info")
+    elif not form.validate_on_submit():
+        flash(" ".join(form.name.errors), "error")
+    else:
+        passkey.name = form.name.data
+        db.session.commit()
+        flash(f"Passkey renamed \u201c{passkey.name}\u201d.", "info")
+    return redirect(url_for(".index"))
+
+
+@bp.route("/passkeys/<id:passkey_id>/remove", methods=["POST"])
+@login_required
+@proof_required("remove a passkey")
+def remove_passkey(passkey_id: int):
+    """Remove one of the account's passkeys, unless it is the last way in."""
+    passkey = own_passkey(passkey_id)
+    if passkey is None:
+        flash("That passkey is not one of your account's.", "info")
+        return redirect(url_for(".index"))
+    return remove_way_in(
+        REMOVE_PASSKEY_UNLESS_LAST,
+        {"passkey_id": passkey_id},
+        f"Passkey \u201c{passkey.name}\u201d removed. It no longer signs in.",
+    )
+
+
+@bp.route("/reauthenticate/passkey/options", methods=["POST"])
+@login_required
+def prove_passkey_options():
+    """What the browser needs to ask for one of the account's passkeys."""
+    rp = passkeys.relying_party()
+    user = account()
+    if rp is None or not user.passkeys:
+        return jsonify(error=passkeys.unavailable() or "This account has no passkey."), 400
+    return current_app.response_class(
+        passkeys.authentication_options("prove", rp, user.passkeys), mimetype="application/json"
+    )
+
+
+@bp.route("/reauthenticate/passkey", methods=["POST"])
+@login_required
+def prove_passkey():
+    """The account's own passkey, with user verification, is proof."""
+    if (rp := relying_party()) is None:
+        return redirect(url_for(".reauthenticate"))
+    try:
+        passkey = passkeys.verify_authentication("prove", request.form.get("credential"), rp)
+    except passkeys.PasskeyFailed as failure:
+        flash(str(failure), "error")
+        return redirect(url_for(".reauthenticate"))
+    reauth.mark_proved()
+    note_sign_in(current_user.id, passkeys.label(passkey), request.remote_addr)
+    return redirect(url_for(".resume"))

@@ -110,6 +110,9 @@ class Claim:
     provider: str
     nickname: str | None = None
     email: str | None = None
+    # When the provider says the person authenticated, if it said (Unix
+    # seconds; OpenID 2.0's PAPE may give "missing" or "invalid").
+    auth_time: int | str | None = None
 
     def owner(self) -> User | None:
         """The account this identity belongs to, if any."""
@@ -181,10 +184,16 @@ SIGN_IN_HISTORY = timedelta(days=90)
 
 def record_sign_in(user_id: int, claim: Claim, address: str | None) -> None:
     """Note the sign-in for the account page, and when the identity was last used."""
+    db.session.execute(TOUCH_IDENTITY, {**claim.key(), "now": now_utc()})
+    note_sign_in(user_id, claim.provider, address)
+
+
+def note_sign_in(user_id: int, way: str, address: str | None) -> None:
+    """Note a sign-in with ``way`` ("Example SSO", a passkey's name) and
+    commit it with whatever the caller changed."""
     now = now_utc()
-    db.session.execute(TOUCH_IDENTITY, {**claim.key(), "now": now})
     db.session.execute(
-        ADD_SIGN_IN, {"user_id": user_id, "at": now, "provider": claim.provider, "address": address}
+        ADD_SIGN_IN, {"user_id": user_id, "at": now, "provider": way, "address": address}
     )
     db.session.execute(FORGET_SIGN_INS, {"user_id": user_id, "before": now - SIGN_IN_HISTORY})
     db.session.commit()

@@ -184,14 +184,15 @@ def metadata(provider: Provider) -> dict:
     return data
 
 
-def start(provider: Provider):
-    """Redirect to the provider's authorization endpoint."""
+def start(provider: Provider, **params):
+    """Redirect to the provider's authorization endpoint, with ``params``
+    (``prompt``, ``max_age``) in the request."""
     import requests
 
     try:
         metadata(provider)
         redirect_uri = external_url("auth.oidc_callback", key=provider.key)
-        return client(provider).authorize_redirect(redirect_uri)
+        return client(provider).authorize_redirect(redirect_uri, **params)
     except SignInFailed:
         raise
     except FetchError as error:  # the gate turned it away: say so at once

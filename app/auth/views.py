@@ -5,6 +5,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -16,10 +17,18 @@ from flask_login import current_user, login_user, logout_user
 from ..extensions import csrf, db, oid, ratelimit
 from ..forms import EmptyForm
 from ..models import User
-from ..urls import external_url
-from . import oidc
-from .accounts import Claim, clean_email, find_or_create_user, link_identity, record_sign_in
+from ..urls import external_url, safe_next
+from . import oidc, passkeys
+from .accounts import (
+    Claim,
+    clean_email,
+    find_or_create_user,
+    link_identity,
+    note_sign_in,
+    record_sign_in,
+)
 from .forms import LoginForm
+from .reauth import PROVING, NotProved, check_proof, mark_proved, pape_auth_time
 
 bp = Blueprint("auth", __name__)
 
@@ -55,7 +64,7 @@ def login():
     if form.validate_on_submit():
         session["remember_me"] = form.remember_me.data
         session["openid_identifier"] = form.openid.data
-        session.pop(LINK_TO, None)  # a sign-in, not the end of an abandoned link
+        forget_unfinished()
         return oid.try_login(form.openid.data, ask_for=["nickname", "email"])
     status = 200
     if form.is_submitted() and form.csrf_token.errors:
@@ -71,6 +80,7 @@ def login():
         form=form,
         providers=providers(),
         oidc_providers=oidc.providers(),
+        passkeys_on=passkeys.relying_party() is not None,
     ), status
 
 
@@ -85,16 +95,26 @@ csrf.exempt(login)
 LINK_TO = "link_to"
 
 
+def forget_unfinished() -> None:
+    """A sign-in starts: it is not the end of an abandoned link or proof."""
+    session.pop(LINK_TO, None)
+    session.pop(PROVING, None)
+
+
 @oid.after_login
 def after_login(resp):
     """An OpenID 2.0 provider has vouched for ``resp.identity_url``."""
-    claim = Claim("openid", "", resp.identity_url, "OpenID", resp.nickname, resp.email)
+    auth_time = pape_auth_time(resp.extensions.get("pape"))
+    claim = Claim("openid", "", resp.identity_url, "OpenID", resp.nickname, resp.email, auth_time)
     return complete_sign_in(claim, oid.get_next_url())
 
 
 def complete_sign_in(claim: Claim, next_url: str):
     """Sign in to the account behind a verified identity, creating it the
-    first time; or link the identity, if that is what was started."""
+    first time; or link the identity, or take it as proof that it is the
+    account's owner, if that is what was started."""
+    if PROVING in session:
+        return complete_proof(claim)
     if LINK_TO in session:
         return complete_link(claim, session.pop(LINK_TO))
     email = clean_email(claim.email)
@@ -105,13 +125,17 @@ def complete_sign_in(claim: Claim, next_url: str):
     if not user.is_active:
         flash("This account has been disabled. Contact the site's administrators.", "error")
         return redirect(url_for("auth.login"))
-    remember = bool(session.get("remember_me"))
-    # Start from an empty session: nothing planted before sign-in survives it.
-    session.clear()
-    login_user(user, remember=remember)
+    start_session(user, bool(session.get("remember_me")))
     # After login_user, whose reads of the account its commit would expire.
     record_sign_in(user.id, claim, request.remote_addr)
     return redirect(next_url)
+
+
+def start_session(user, remember: bool) -> None:
+    # Start from an empty session: nothing planted before sign-in survives it.
+    session.clear()
+    login_user(user, remember=remember)
+    mark_proved()
 
 
 # Where to land after an OpenID Connect sign-in (the OpenID 2.0 path keeps
@@ -124,17 +148,20 @@ def oidc_login(key: str):
     """An OpenID Connect button on the login page: off to the provider."""
     provider = oidc.find_provider(key) or abort(404)
     count_sign_in_start()
-    session.pop(LINK_TO, None)
+    forget_unfinished()
     # The login form's checkbox (CSRFProtect has checked the form's token).
     session["remember_me"] = bool(request.form.get("remember_me"))
     session[OIDC_NEXT] = oid.get_next_url()
     return start_oidc(provider, url_for("auth.login"))
 
 
-def start_oidc(provider: oidc.Provider, back: str):
-    """Redirect to ``provider``; if it cannot be reached, back to ``back`` with why."""
+def start_oidc(provider: oidc.Provider, back: str, **params):
+    """Redirect to ``provider``; if it cannot be reached, back to ``back`` with why.
+
+    ``params`` go in the authorization request (``prompt``, ``max_age``).
+    """
     try:
-        return oidc.start(provider)
+        return oidc.start(provider, **params)
     except oidc.SignInFailed as failure:
         flash(str(failure), "error")
         return redirect(back)
@@ -148,14 +175,77 @@ def oidc_callback(key: str):
         claims = oidc.finish(provider)
     except oidc.SignInFailed as failure:
         flash(str(failure), "error")
-        linking = session.pop(LINK_TO, None) is not None and current_user.is_authenticated
-        return redirect(url_for("account.index" if linking else "auth.login"))
+        session.pop(LINK_TO, None)
+        proving = session.pop(PROVING, None) is not None
+        if current_user.is_anonymous:
+            return redirect(url_for("auth.login"))
+        return redirect(url_for("account.reauthenticate" if proving else "account.index"))
     # Claims are JSON: only strings are taken as names and addresses.
     text = {k: v for k, v in claims.items() if isinstance(v, str)}
     email = text.get("email") if claims.get("email_verified") is not False else None
     nickname = text.get("preferred_username") or text.get("nickname") or text.get("name")
-    claim = Claim("oidc", provider.issuer, claims["sub"], provider.name, nickname, email)
+    auth_time = claims.get("auth_time")
+    claim = Claim("oidc", provider.issuer, claims["sub"], provider.name, nickname, email, auth_time)
     return complete_sign_in(claim, session.pop(OIDC_NEXT, None) or url_for("main.index"))
+
+
+def complete_proof(claim: Claim):
+    """Take a verified identity as proof that the signed-in person owns the
+    account, if it is the account's and the provider asked them again."""
+    proving = session.pop(PROVING)
+    owner = claim.owner()
+    try:
+        check_proof(proving, owner and owner.id, claim.kind, claim.auth_time, claim.provider)
+    except NotProved as failure:
+        flash(str(failure), "error")
+        if current_user.is_anonymous:
+            return redirect(url_for("auth.login"))
+        return redirect(url_for("account.reauthenticate"))
+    mark_proved()
+    record_sign_in(current_user.id, claim, request.remote_addr)
+    return redirect(url_for("account.resume"))
+
+
+@bp.route("/login/passkey/options", methods=["POST"])
+def passkey_options():
+    """What the browser needs to ask for any passkey of this site (the
+    passkey says whose it is)."""
+    rp = passkeys.relying_party()
+    if rp is None:
+        return jsonify(error=passkeys.unavailable()), 400
+    return current_app.response_class(
+        passkeys.authentication_options("sign in", rp), mimetype="application/json"
+    )
+
+
+@bp.route("/login/passkey", methods=["POST"])
+def passkey_login():
+    """Sign in to the account that owns the passkey the browser answered with.
+
+    A passkey never makes an account: only a provider's first sign-in does.
+    """
+    if current_user.is_authenticated:
+        return redirect(oid.get_next_url())
+    rp = passkeys.relying_party()
+    if rp is None:
+        flash(passkeys.unavailable(), "error")
+        return redirect(url_for("auth.login"))
+    count_sign_in_start()
+    try:
+        passkey = passkeys.verify_authentication("sign in", request.form.get("credential"), rp)
+    except passkeys.PasskeyFailed as failure:
+        flash(str(failure), "error")
+        return redirect(url_for("auth.login", next=safe_next(request.args.get("next"))))
+    user = db.session.get(User, passkey.user_id)
+    if not user.is_active:
+        db.session.rollback()
+        flash("This account has been disabled. Contact the site's administrators.", "error")
+        return redirect(url_for("auth.login"))
+    forget_unfinished()
+    user_id, way = user.id, passkeys.label(passkey)
+    start_session(user, bool(request.form.get("remember_me")))
+    note_sign_in(user_id, way, request.remote_addr)  # with the passkey's new count
+    return redirect(oid.get_next_url())
 
 
 LINK_MESSAGES = {

@@ -265,6 +265,9 @@ def authorize():
         action=request.script_root + request.full_path,
         realm=site_root(),
         protocol="OpenID Connect",
+        # prompt=login or max_age: asked to sign in again. This provider keeps
+        # no session, so every approval is one, and its auth_time says so.
+        again="login" in request.values.get("prompt", "").split() or "max_age" in request.values,
     )
 
 

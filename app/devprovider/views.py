@@ -8,6 +8,7 @@ under /dev/openid/ only when ``DEV_OPENID_PROVIDER`` is on.
 
 import os
 import re
+import time
 from urllib.parse import parse_qsl, urlencode
 
 from flask import (
@@ -21,6 +22,7 @@ from flask import (
 )
 from markupsafe import Markup
 from openid.extensions import ax, sreg
+from openid.extensions.draft import pape5 as pape
 from openid.server.server import (
     ENCODE_HTML_FORM,
     ENCODE_KVFORM,
@@ -145,6 +147,10 @@ def approve():
     identity = identity_url(username)
     response = openid_request.answer(True, identity=identity, claimed_id=identity)
     add_profile(openid_request, response, nickname=username, email=form.email.data or None)
+    if pape.Request.fromOpenIDRequest(openid_request) is not None:
+        # This provider keeps no session: every approval is a new sign-in.
+        auth_time = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        response.addExtension(pape.Response(auth_time=auth_time))
     return send(server, response)
 
 
@@ -165,12 +171,14 @@ def show_approval(openid_request: CheckIDRequest, form: ApproveForm | None = Non
     username = requested_username(openid_request)
     form = form or ApproveForm(username=username or "demo")
     form.openid_request.data = urlencode(openid_request.message.toPostArgs())
+    pape_request = pape.Request.fromOpenIDRequest(openid_request)
     return render_template(
         "devprovider/approve.html",
         title="Approve sign-in",
         form=form,
         username=username,
         realm=openid_request.trust_root,
+        again=pape_request is not None and pape_request.max_auth_age is not None,
     )
 
 

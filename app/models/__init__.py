@@ -3,7 +3,7 @@
 counts (ratelimit.py). Everything is importable from here."""
 
 from .clock import as_utc, now_utc
-from .identity import PASSKEY_NAME_MAX_LENGTH, Identity, Passkey, SignIn
+from .identity import PASSKEY_NAME_MAX_LENGTH, Identity, Passkey, SignIn, UsedPasskeyChallenge
 from .post import POST_MAX_LENGTH, Follow, Post
 from .ratelimit import RateLimitCounter
 from .user import (
@@ -33,6 +33,7 @@ __all__ = [
     "RateLimitCounter",
     "SignIn",
     "SignedInUser",
+    "UsedPasskeyChallenge",
     "User",
     "as_utc",
     "load_user",

@@ -73,3 +73,15 @@ class Passkey(db.Model):
 
     def __repr__(self) -> str:
         return f"<Passkey {self.id} of {self.user_id}>"
+
+
+class UsedPasskeyChallenge(db.Model):
+    """A WebAuthn challenge already answered.
+
+    Each challenge waits in the signed session cookie, which a client can
+    send again with the same answer; this row, unlike the cookie, cannot be
+    made twice. Rows older than a challenge's lifetime are removed.
+    """
+
+    challenge: Mapped[bytes] = mapped_column(sa.LargeBinary(64), primary_key=True)
+    used: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), index=True)
