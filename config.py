@@ -121,10 +121,15 @@ class Config:
 class DevelopmentConfig(Config):
     OPENID_ALLOW_PRIVATE_NETWORKS = True
     DEV_OPENID_PROVIDER = True
+    # make run's addresses. The first is a name, so passkeys work there (a
+    # passkey belongs to a site's name, never to an IP address).
+    TRUSTED_HOSTS = ["localhost", "127.0.0.1"]
 
 
 class TestingConfig(DevelopmentConfig):
     TESTING = True
+    # Tests reach the app at several addresses; those of passkeys set their own.
+    TRUSTED_HOSTS = None
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     SECRET_KEY = os.urandom(32).hex()
     # Keep test failures quick: the providers under test run on loopback.

@@ -9,9 +9,14 @@ turned into a sentence.
 
 One ceremony at a time per session: ``begin`` keeps its challenge and
 purpose ("register", "sign in" or "prove"), ``verify_*`` takes it back.
+
+The library (with pyOpenSSL and cbor2, 14 MB per worker) is imported only
+once a passkey is used, so pages that merely offer passkeys do not carry it.
 """
 
+import base64
 import ipaddress
+import secrets
 import time
 from dataclasses import dataclass
 from datetime import timedelta
@@ -21,28 +26,6 @@ import sqlalchemy as sa
 from flask import current_app, request, session
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
-from webauthn import (
-    generate_authentication_options,
-    generate_registration_options,
-    options_to_json,
-    verify_authentication_response,
-    verify_registration_response,
-)
-from webauthn.helpers import (
-    base64url_to_bytes,
-    bytes_to_base64url,
-    generate_user_handle,
-    parse_authentication_credential_json,
-    parse_registration_credential_json,
-)
-from webauthn.helpers.exceptions import WebAuthnException
-from webauthn.helpers.structs import (
-    AuthenticatorSelectionCriteria,
-    AuthenticatorTransport,
-    PublicKeyCredentialDescriptor,
-    ResidentKeyRequirement,
-    UserVerificationRequirement,
-)
 
 from ..extensions import db
 from ..models import Passkey, UsedPasskeyChallenge, User, now_utc
@@ -54,7 +37,8 @@ TIMEOUT_SECONDS = 120
 CHALLENGE_SECONDS = TIMEOUT_SECONDS + 60
 # What a browser sends back is small; anything larger is not an answer.
 MAX_ANSWER_CHARS = 16_000
-KNOWN_TRANSPORTS = {t.value for t in AuthenticatorTransport}
+# WebAuthn Level 3's user handle: at most 64 bytes.
+USER_HANDLE_BYTES = 64
 
 _used = UsedPasskeyChallenge.__table__
 USE_CHALLENGE = _used.insert()
@@ -136,9 +120,11 @@ def label(passkey: Passkey) -> str:
 
 def begin(purpose: str, options) -> str:
     """Keep the ceremony's challenge in the session; return its options as JSON."""
+    from webauthn import options_to_json
+
     session[CEREMONY] = {
         "purpose": purpose,
-        "challenge": bytes_to_base64url(options.challenge),
+        "challenge": base64.urlsafe_b64encode(options.challenge).decode(),
         "at": int(time.time()),
         "token": current_user.get_id() if current_user.is_authenticated else None,
     }
@@ -151,8 +137,16 @@ def registration_options(user: User, rp: RelyingParty) -> str:
     The account's first passkey gives it its WebAuthn user handle (the
     caller commits it): random, so a passkey says nothing of the account.
     """
+    from webauthn import generate_registration_options
+    from webauthn.helpers.structs import (
+        AuthenticatorSelectionCriteria,
+        PublicKeyCredentialDescriptor,
+        ResidentKeyRequirement,
+        UserVerificationRequirement,
+    )
+
     if user.webauthn_handle is None:
-        user.webauthn_handle = generate_user_handle()
+        user.webauthn_handle = secrets.token_bytes(USER_HANDLE_BYTES)
     options = generate_registration_options(
         rp_id=rp.id,
         rp_name=rp.name,
@@ -175,6 +169,9 @@ def registration_options(user: User, rp: RelyingParty) -> str:
 def authentication_options(purpose: str, rp: RelyingParty, allowed=()) -> str:
     """Options to sign in (any of the site's passkeys the browser has) or to
     prove it is you (only the account's own, ``allowed``)."""
+    from webauthn import generate_authentication_options
+    from webauthn.helpers.structs import PublicKeyCredentialDescriptor, UserVerificationRequirement
+
     options = generate_authentication_options(
         rp_id=rp.id,
         timeout=TIMEOUT_SECONDS * 1000,
@@ -193,7 +190,7 @@ def take_challenge(purpose: str) -> bytes:
         raise PasskeyFailed("You were signed in or out since that passkey request. Try again.")
     if not 0 <= time.time() - ceremony.get("at", 0) <= CHALLENGE_SECONDS:
         raise PasskeyFailed("That passkey request timed out. Please try again.")
-    return base64url_to_bytes(ceremony["challenge"])
+    return base64.urlsafe_b64decode(ceremony["challenge"])
 
 
 def answer(value: str | None) -> str:
@@ -209,6 +206,10 @@ def answer(value: str | None) -> str:
 
 def verify_registration(user: User, credential: str | None, rp: RelyingParty) -> Passkey:
     """Check the browser's new credential; return it as a Passkey of ``user``, unsaved."""
+    from webauthn import verify_registration_response
+    from webauthn.helpers import parse_registration_credential_json
+    from webauthn.helpers.exceptions import WebAuthnException
+
     challenge = take_challenge("register")
     try:
         parsed = parse_registration_credential_json(answer(credential))
@@ -224,7 +225,7 @@ def verify_registration(user: User, credential: str | None, rp: RelyingParty) ->
         raise PasskeyFailed(
             "Your browser's answer did not verify, so no passkey was added."
         ) from None
-    transports = [t.value for t in parsed.response.transports or () if t.value in KNOWN_TRANSPORTS]
+    transports = [t.value for t in parsed.response.transports or ()]
     use_challenge(challenge)
     return Passkey(
         user_id=user.id,
@@ -239,6 +240,10 @@ def verify_authentication(purpose: str, credential: str | None, rp: RelyingParty
     """Check the browser's assertion; return the passkey it proves, its sign
     count and last use updated (not committed). For "sign in", any account's;
     for "prove", only the signed-in account's."""
+    from webauthn import verify_authentication_response
+    from webauthn.helpers import parse_authentication_credential_json
+    from webauthn.helpers.exceptions import WebAuthnException
+
     challenge = take_challenge(purpose)
     try:
         parsed = parse_authentication_credential_json(answer(credential))

@@ -14,7 +14,7 @@ def sign_in(page: Page, username: str = "demo", remember: bool = False) -> None:
     page.get_by_role("button", name=BUILT_IN).click()
     if remember:
         page.get_by_label("Remember me").check()
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page.get_by_role("heading", name="Approve sign-in")).to_be_visible()
     page.get_by_label("Username").fill(username)
     page.get_by_role("button", name="Approve").click()
