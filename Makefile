@@ -28,7 +28,7 @@ init-db: $(VENV)/.run-installed
 	$(PY) db_create.py
 
 test: $(VENV)/.dev-installed browser-deps postgresql redis wrk
-	$(PY) -m pytest
+	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Refresh the README's pictures in docs/screenshots/ (the tests alone write
 # theirs to a temporary folder). CI=true: fail, not skip, without Chromium.

@@ -61,7 +61,11 @@ def test_a_tampered_assertion_is_refused(browser, provider, users, field):
         browser, request_to_provider(browser, provider.identity("dave", nickname="dave"))
     )
     value = query_of(assertion)[field]
-    tampered = value.replace("dave", "eve") if "dave" in value else "A" + value[1:]
+    # Another first character: six bits of the signature, so another one (a
+    # signature that starts with "A" would otherwise be left as it was).
+    first = "B" if value.startswith("A") else "A"
+    tampered = value.replace("dave", "eve") if "dave" in value else first + value[1:]
+    assert tampered != value
     page = browser.session.get(with_query(assertion, **{field: tampered}))
     assert_refused(browser, page)
     assert "could not be verified" in page.text
