@@ -26,6 +26,10 @@ or ``max_age``): "honour" (``auth_time`` now; otherwise that of its standing
 session, an hour old), "ignore" (never an ``auth_time``) or "stale" (always its
 standing session's). ``authorize_args`` keeps each authorization request.
 
+``iss`` is the RFC 9207 ``iss`` parameter it adds to its authorization
+responses (None: none), and ``advertise_iss`` whether its discovery document
+says it does.
+
 ``redirect_uri``, once set, is the one redirect URI registered for the
 client: the authorization endpoint refuses any other, as providers must.
 """
@@ -71,6 +75,8 @@ class OIDCTestProvider(ServedApp):
         self.hits: list[str] = []
         self.redirect_uri: str | None = None
         self.reauth = "honour"
+        self.iss: str | None = None
+        self.advertise_iss = False
         self.session_started = int(time.time()) - 3600
         self.authorize_args: list[dict] = []
         super().__init__()
@@ -113,6 +119,11 @@ class OIDCTestProvider(ServedApp):
                     else {"userinfo_endpoint": self.url + "/userinfo"}
                 ),
                 "response_types_supported": ["code"],
+                **(
+                    {"authorization_response_iss_parameter_supported": True}
+                    if self.advertise_iss
+                    else {}
+                ),
                 "subject_types_supported": ["public"],
                 "id_token_signing_alg_values_supported": ["RS256"]
                 + (["none"] if self.mode == "alg none" else []),
@@ -138,6 +149,8 @@ class OIDCTestProvider(ServedApp):
                 "auth_time": self.auth_time(args),
             }
             answer = {"code": code, "state": args["state"]}
+        if self.iss is not None:
+            answer["iss"] = self.iss
         return Response(status=302, headers={"Location": f"{redirect_uri}?{urlencode(answer)}"})
 
     def auth_time(self, args) -> int | None:

@@ -2,6 +2,8 @@
 authorization server) and, for what a provider can get wrong, a test
 provider in tests/oidc_provider.py."""
 
+from urllib.parse import quote
+
 import pytest
 
 from .helpers import csrf_token, dev_identifier, openids
@@ -206,3 +208,9 @@ def test_starting_oidc_sign_ins_is_rate_limited_per_client_address(app, browser,
         start_oidc(browser, "test-sso")
         browser.submit(browser.get("/logout"))
     assert start_oidc(browser, "test-sso").status_code == 429
+
+
+def test_the_built_in_provider_names_itself_in_its_answer(browser):
+    page = start_oidc(browser)
+    approval = browser.submit(page, {"username": "alice"}, button="approve", allow_redirects=False)
+    assert f"iss={quote(browser.url('/dev/oidc'), safe='')}" in approval.headers["Location"]

@@ -209,7 +209,7 @@ def finish(provider: Provider) -> dict:
     from joserfc.errors import JoseError
 
     try:
-        metadata(provider)
+        check_issuer_parameter(provider, metadata(provider))
         token = client(provider).authorize_access_token()
     except SignInFailed:
         raise
@@ -238,6 +238,21 @@ def finish(provider: Provider) -> dict:
     if lacks_profile(provider, claims):
         claims = with_userinfo(claims, userinfo(provider, token, sub))
     return claims
+
+
+def check_issuer_parameter(provider: Provider, data: dict) -> None:
+    """RFC 9207: the authorization response's ``iss`` must be the provider's
+    issuer, and must be there when the provider says it sends one. Otherwise
+    the answer may be another provider's, mixed up with this one's."""
+    from flask import request
+
+    iss = request.args.get("iss")
+    advertised = data.get("authorization_response_iss_parameter_supported") is True
+    if (advertised and iss is None) or (iss is not None and iss != provider.issuer):
+        current_app.logger.warning("OpenID Connect: %s answered with iss %r", provider.key, iss)
+        raise SignInFailed(
+            f"That answer did not come from {provider.name}, so you were not signed in."
+        )
 
 
 NAME_CLAIMS = ("preferred_username", "nickname", "name")

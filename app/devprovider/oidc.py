@@ -17,6 +17,7 @@ from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749 import ClientMixin, grants
 from authlib.oauth2.rfc6749.errors import InvalidRequestError
 from authlib.oauth2.rfc7636 import CodeChallenge
+from authlib.oauth2.rfc9207 import IssuerParameter
 from authlib.oidc.core import UserInfo
 from authlib.oidc.core.grants import OpenIDCode
 from authlib.oidc.core.models import AuthorizationCodeMixin
@@ -196,6 +197,13 @@ class IDToken(OpenIDCode):
         return info
 
 
+class Issuer(IssuerParameter):
+    """RFC 9207: name this provider in every authorization response."""
+
+    def get_issuer(self):
+        return issuer()
+
+
 def authorization_server() -> AuthorizationServer:
     server = current_app.extensions.get("devoidc")
     if server is None:
@@ -205,6 +213,7 @@ def authorization_server() -> AuthorizationServer:
             save_token=lambda token, request: None,  # tokens are not used afterwards
         )
         server.register_grant(CodeGrant, [RequiredCodeChallenge(), IDToken(require_nonce=True)])
+        server.register_extension(Issuer())
         current_app.extensions["devoidc"] = server
     return server
 
@@ -227,6 +236,7 @@ def configuration():
         scopes_supported=sorted(SCOPES),
         token_endpoint_auth_methods_supported=CodeGrant.TOKEN_ENDPOINT_AUTH_METHODS,
         code_challenge_methods_supported=["S256"],
+        authorization_response_iss_parameter_supported=True,
         claims_supported=["sub", "preferred_username", "email"],
     )
 

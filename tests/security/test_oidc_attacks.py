@@ -145,3 +145,30 @@ def test_claims_of_the_wrong_type_are_ignored(browser, oidc_provider, users):
     assert "Hi, user!" in page.text
     [user] = users()
     assert user.email is None
+
+
+@pytest.mark.parametrize(
+    ("advertised", "iss"),
+    [
+        (True, None),  # it says it sends iss, and this answer has none
+        (True, "https://elsewhere.example"),
+        (False, "https://elsewhere.example"),  # not advertised, and still wrong
+    ],
+)
+def test_an_answer_with_a_missing_or_wrong_iss_is_refused(
+    browser, oidc_provider, users, advertised, iss
+):
+    oidc_provider.advertise_iss = advertised
+    oidc_provider.iss = iss
+    page = start_oidc(browser, "test-sso")
+    assert page.url == browser.url("/login")
+    assert "That answer did not come from Test SSO, so you were not signed in." in page.text
+    assert users() == []
+    assert "/token" not in oidc_provider.hits  # refused before the code was used
+
+
+@pytest.mark.parametrize("advertised", [True, False])
+def test_an_answer_with_the_providers_iss_signs_in(browser, oidc_provider, advertised):
+    oidc_provider.advertise_iss = advertised
+    oidc_provider.iss = oidc_provider.url
+    assert "Hi, alice!" in start_oidc(browser, "test-sso").text
