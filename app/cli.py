@@ -43,15 +43,18 @@ def init_db_command():
 def set_active_command(nickname, state):
     """Enable (on) or disable (off) the account NICKNAME.
 
-    A disabled account cannot sign in, and its open sessions and remember
-    cookies stop working at their next request.
+    A disabled account cannot sign in, and its sessions end: their records
+    are removed, so enabling it again revives none of them.
     """
+    from .auth import sessions
     from .models import User
 
     user = db.session.scalar(db.select(User).where(User.nickname == nickname))
     if user is None:
         raise click.ClickException(f"no account is called {nickname!r}")
     user.active = state == "on"
+    if not user.active:
+        sessions.end_all(user.id)
     db.session.commit()
     click.echo(f"{nickname} is now {'enabled' if user.active else 'disabled'}.")
 
@@ -77,7 +80,22 @@ def openid_cleanup_command():
     )
 
 
+@click.command("sessions-cleanup")
+@with_appcontext
+def sessions_cleanup_command():
+    """Delete the records of sessions past SESSION_MAX_AGE.
+
+    Each sign-in also does it; ended sessions are deleted when they end.
+    """
+    from .auth import sessions
+
+    removed = sessions.forget_expired()
+    db.session.commit()
+    click.echo(f"Removed {removed} expired sessions.")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(init_db_command)
     app.cli.add_command(openid_cleanup_command)
     app.cli.add_command(set_active_command)
+    app.cli.add_command(sessions_cleanup_command)

@@ -17,7 +17,10 @@ layout template or flashed messages. bench/run.py serves this beside bare
 Flask, alternating, as it does the app.
 """
 
+import hashlib
+import hmac
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -117,9 +120,13 @@ def login():
 
 @app.route("/index")
 def index():
-    token = session.get("_user_id")
+    key = session.get("_user_id") or ""
+    params = {
+        "key_hash": hmac.new(app.secret_key.encode(), key.encode(), hashlib.sha256).digest(),
+        "oldest": datetime.now(UTC) - Config.SESSION_MAX_AGE,
+    }
     with engine.connect() as connection:
-        user = connection.execute(SIGNED_IN_USER, {"token": token}).first()
+        user = connection.execute(SIGNED_IN_USER, params).first()
         if user is None:
             return redirect("/login")
         page = page_of_posts("timeline", 20, user_id=user.id, connection=connection)

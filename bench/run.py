@@ -16,7 +16,6 @@ import argparse
 import json
 import os
 import re
-import secrets
 import shutil
 import statistics
 import subprocess
@@ -161,8 +160,8 @@ def seed(database_url: str, env: dict, users: int, posts: int) -> None:
     with engine.begin() as connection:
         connection.execute(
             user.insert(),
-            [{"nickname": f"seed{i}", "created": start, "active": True,
-              "session_token": secrets.token_urlsafe(32)} for i in range(users)],
+            [{"nickname": f"seed{i}", "created": start, "active": True}
+             for i in range(users)],
         )  # fmt: skip
         connection.execute(
             identity.insert(),

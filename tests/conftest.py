@@ -2,7 +2,6 @@ import sqlite3
 
 import pytest
 import sqlalchemy as sa
-from flask_login import FlaskLoginClient
 from sqlalchemy.orm import selectinload
 
 from app import create_app
@@ -16,6 +15,7 @@ from .helpers import (
     STRONG_KEY,
     Browser,
     LiveServer,
+    SignedInClient,
     missing,
     openid_identity,
     proved,
@@ -111,7 +111,7 @@ def app(tmp_path, monkeypatch, database_url):
     monkeypatch.setenv("FLASK_SQLALCHEMY_DATABASE_URI", database_url)
     monkeypatch.setenv("FLASK_OPENID_FS_STORE_PATH", str(tmp_path / "openid"))
     app = create_app(TestingConfig)
-    app.test_client_class = FlaskLoginClient
+    app.test_client_class = SignedInClient
     with app.app_context():
         db.create_all()
     yield app
@@ -204,7 +204,7 @@ def user_client(app, user):
 def proved_client(user_client, user):
     """``user_client``, as if ``user`` had just signed in: what needs a recent
     proof that it is them (deleting, unlinking) goes through at once."""
-    return proved(user_client, user)
+    return proved(user_client)
 
 
 @pytest.fixture

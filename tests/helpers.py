@@ -9,6 +9,7 @@ from urllib.parse import urljoin
 
 import pytest
 import requests
+from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
@@ -290,11 +291,33 @@ def add_posts(app, user, count: int, start: int = 0) -> None:
         db.session.commit()
 
 
-def proved(client, user):
-    """Flask test ``client``, signed in as ``user``, as if they had just signed
-    in: what needs a recent proof that it is them goes through at once."""
+def proved(client, user=None):
+    """A ``SignedInClient``, as if its account had just signed in: what needs
+    a recent proof that it is them goes through at once."""
     from app.auth.reauth import PROVED
 
     with client.session_transaction() as session:
-        session[PROVED] = {"token": user.session_token, "at": int(time.time())}
+        session[PROVED] = {"token": client.session_key, "at": int(time.time())}
     return client
+
+
+class SignedInClient(FlaskClient):
+    """Flask's test client; ``app.test_client(user=user)`` is signed in as
+    ``user`` through a live session made for it, as a sign-in makes one
+    (Flask-Login's FlaskLoginClient would put the account's id in the cookie)."""
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.session_key = None
+        if user is None:
+            return
+        from app.auth import sessions
+        from app.extensions import db
+
+        app = self.application
+        with app.test_request_context(headers={"User-Agent": "test client"}):
+            self.session_key = sessions.start(user.id, "OpenID", remembered=False)
+            db.session.commit()
+        with self.session_transaction() as session:
+            session["_user_id"] = self.session_key
+            session["_fresh"] = True

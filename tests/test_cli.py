@@ -32,10 +32,7 @@ def test_db_create_script_keeps_existing_data_when_run_twice(tmp_path):
     engine = sa.create_engine(url)
     with engine.begin() as connection:
         connection.execute(
-            sa.text(
-                "INSERT INTO user (nickname, created, session_token) "
-                "VALUES ('a', '2026-01-01', 't')"
-            )
+            sa.text("INSERT INTO user (nickname, created) VALUES ('a', '2026-01-01')")
         )
     result = subprocess.run(run, env=env, cwd=ROOT, check=True, capture_output=True, text=True)
     assert "Database ready" in result.stdout

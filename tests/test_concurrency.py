@@ -1,7 +1,6 @@
 """Simultaneous first sign-ins, on SQLite and PostgreSQL."""
 
 import re
-import secrets
 import threading
 from datetime import UTC, datetime
 
@@ -23,9 +22,7 @@ def insert_user(nickname, openid):
     now = datetime.now(UTC)
     with db.engine.begin() as connection:
         [user_id] = connection.execute(
-            User.__table__.insert().values(
-                nickname=nickname, created=now, active=True, session_token=secrets.token_urlsafe()
-            )
+            User.__table__.insert().values(nickname=nickname, created=now, active=True)
         ).inserted_primary_key
         connection.execute(
             Identity.__table__.insert().values(

@@ -5,7 +5,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import sqlalchemy as sa
-from flask_login import FlaskLoginClient
 
 from app import create_app
 from app.cli import init_db
@@ -13,7 +12,7 @@ from app.extensions import db
 from app.models import Post, User
 from config import TestingConfig
 
-from .helpers import csrf_token
+from .helpers import SignedInClient, csrf_token
 
 
 def test_healthz_answers_200_when_the_database_answers(client):
@@ -31,7 +30,7 @@ def test_a_database_outage_gives_503_pages_and_the_site_recovers_by_itself(
     monkeypatch.setenv("FLASK_SQLALCHEMY_DATABASE_URI", own_postgres.create_database("outage"))
     monkeypatch.setenv("FLASK_OPENID_FS_STORE_PATH", str(tmp_path))
     app = create_app(TestingConfig)
-    app.test_client_class = FlaskLoginClient
+    app.test_client_class = SignedInClient
     with app.app_context():
         init_db()
         user = User(nickname="alice")

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import LAST_SEEN_INTERVAL, User, now_utc
+from app.models import LAST_SEEN_INTERVAL, LiveSession, User, now_utc
 
 from .helpers import add_posts, add_user, csrf_token, post_bodies
 
@@ -131,11 +131,11 @@ def test_editing_without_the_csrf_token_changes_nothing(app, user, user_client):
     assert stored(app, user.id, User.nickname) == "alice"
 
 
-def test_a_signed_in_page_records_when_the_person_was_last_seen(app, user, user_client):
+def test_a_sign_in_records_when_the_person_was_last_seen(app, user):
     assert stored(app, user.id, User.last_seen) is None
-    user_client.get("/index")
+    client = app.test_client(user=user)  # signed in through a live session
     assert stored(app, user.id, User.last_seen) is not None
-    assert "Last seen <time" in user_client.get("/user/alice").text
+    assert "Last seen <time" in client.get("/user/alice").text
 
 
 @pytest.mark.both_databases
@@ -143,12 +143,14 @@ def test_last_seen_is_written_at_most_once_an_interval(app, user, user_client):
     recent = now_utc() - LAST_SEEN_INTERVAL + timedelta(minutes=1)
     with app.app_context():
         db.session.execute(sa.update(User).values(last_seen=recent))
+        db.session.execute(sa.update(LiveSession).values(last_seen=recent))
         db.session.commit()
     user_client.get("/index")
     assert abs(stored(app, user.id, User.last_seen).timestamp() - recent.timestamp()) < 1
     stale = now_utc() - LAST_SEEN_INTERVAL - timedelta(minutes=1)
     with app.app_context():
         db.session.execute(sa.update(User).values(last_seen=stale))
+        db.session.execute(sa.update(LiveSession).values(last_seen=stale))
         db.session.commit()
     user_client.get("/index")
     assert stored(app, user.id, User.last_seen).timestamp() > stale.timestamp() + 60

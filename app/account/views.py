@@ -17,14 +17,14 @@ from flask_login import current_user, login_required, logout_user
 from openid.extensions.draft import pape5 as pape
 from sqlalchemy.exc import IntegrityError
 
-from ..auth import oidc, passkeys, reauth
+from ..auth import oidc, passkeys, reauth, sessions
 from ..auth.accounts import note_sign_in
 from ..auth.forms import LinkOpenIDForm
 from ..auth.reauth import proof_required
 from ..auth.views import LINK_TO, count_sign_in_start, start_oidc
 from ..extensions import csrf, db, oid
 from ..forms import EmptyForm
-from ..models import Identity, Passkey, Post, SignIn, User
+from ..models import Identity, LiveSession, Passkey, Post, SignIn, User
 from .forms import DeleteAccountForm, NewPasskeyForm, PasskeyNameForm
 
 bp = Blueprint("account", __name__)
@@ -48,10 +48,17 @@ def render_account(
         .order_by(SignIn.at.desc(), SignIn.id.desc())
         .limit(RECENT_SIGN_INS)
     )
+    live = db.session.scalars(
+        sa.select(LiveSession)
+        .where(LiveSession.user_id == user.id)
+        .order_by(LiveSession.last_seen.desc(), LiveSession.id.desc())
+    )
     return render_template(
         "account/index.html",
         title="Your account",
         user=user,
+        live_sessions=list(live),
+        this_session=current_user.session_id,
         sign_ins=list(sign_ins),
         link_form=link_form or LinkOpenIDForm(formdata=None),
         passkey_form=passkey_form or PasskeyNameForm(formdata=None),
@@ -174,11 +181,39 @@ def remove_way_in(statement: sa.Delete, params: dict, done: str):
     return redirect(url_for(".index"))
 
 
+@bp.route("/sign-out-elsewhere", methods=["POST"])
+@login_required
+def sign_out_elsewhere():
+    """End every session of the account but this one."""
+    ended = sessions.end_all(current_user.id, keep=current_user.get_id())
+    db.session.commit()
+    flash(f"Signed out everywhere else ({ended} other session{'' if ended == 1 else 's'}).", "info")
+    return redirect(url_for(".index"))
+
+
+@bp.route("/sessions/<id:session_id>/end", methods=["POST"])
+@login_required
+def end_session(session_id: int):
+    """End one session of the account: that browser is signed out at its
+    next request, remember cookie included."""
+    live = db.session.get(LiveSession, session_id)
+    if live is None or live.user_id != current_user.id:
+        flash("That session has already ended.", "info")
+    elif live.id == current_user.session_id:
+        flash("That is this session: use Logout to end it.", "info")
+    else:
+        device = live.device
+        db.session.delete(live)
+        db.session.commit()
+        flash(f"Signed out {device}.", "info")
+    return redirect(url_for(".index"))
+
+
 @bp.route("/sign-out-everywhere", methods=["POST"])
 @login_required
 def sign_out_everywhere():
-    """A new session token ends every session and remember cookie, this one too."""
-    account().sign_out_everywhere()
+    """End every session and remember cookie of the account, this one too."""
+    sessions.end_all(current_user.id)
     db.session.commit()
     logout_user()
     flash("You have been signed out everywhere, on this device too.", "info")

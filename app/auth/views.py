@@ -18,7 +18,7 @@ from ..extensions import csrf, db, oid, ratelimit
 from ..forms import EmptyForm
 from ..models import User
 from ..urls import external_url, safe_next
-from . import oidc, passkeys
+from . import oidc, passkeys, sessions
 from .accounts import (
     Claim,
     clean_email,
@@ -125,13 +125,16 @@ def complete_sign_in(claim: Claim, next_url: str):
     if not user.is_active:
         flash("This account has been disabled. Contact the site's administrators.", "error")
         return redirect(url_for("auth.login"))
-    start_session(user, bool(session.get("remember_me")))
+    start_session(user, claim.provider, bool(session.get("remember_me")))
     # After login_user, whose reads of the account its commit would expire.
     record_sign_in(user.id, claim, request.remote_addr)
     return redirect(next_url)
 
 
-def start_session(user, remember: bool) -> None:
+def start_session(user: User, way: str, remember: bool) -> None:
+    """Sign ``user`` in with a new live session (committed by the caller's
+    record of the sign-in)."""
+    user.session_key = sessions.start(user.id, way, remember)
     # Start from an empty session: nothing planted before sign-in survives it.
     session.clear()
     login_user(user, remember=remember)
@@ -243,7 +246,7 @@ def passkey_login():
         return redirect(url_for("auth.login"))
     forget_unfinished()
     user_id, way = user.id, passkeys.label(passkey)
-    start_session(user, bool(request.form.get("remember_me")))
+    start_session(user, way, bool(request.form.get("remember_me")))
     note_sign_in(user_id, way, request.remote_addr)  # with the passkey's new count
     return redirect(oid.get_next_url())
 
@@ -277,6 +280,8 @@ def logout():
         return redirect(url_for("auth.login"))
     form = EmptyForm()
     if form.validate_on_submit():
+        sessions.end(current_user.get_id())
+        db.session.commit()
         logout_user()
         flash("You have been signed out.", "info")
         return redirect(url_for("auth.login"))

@@ -1,17 +1,15 @@
-"""The account, and who is signed in: the user loader reads one row per request."""
+"""The account, and who is signed in as every request sees them."""
 
 import logging
-import secrets
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_login import UserMixin
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import autocommit, db, login
-from .clock import as_utc, now_utc
+from ..extensions import db
+from .clock import now_utc
 
 if TYPE_CHECKING:  # relationships name them; they import this module
     from .identity import Identity, Passkey, SignIn
@@ -19,16 +17,11 @@ if TYPE_CHECKING:  # relationships name them; they import this module
 
 NICKNAME_MAX_LENGTH = 64
 ABOUT_ME_MAX_LENGTH = 140
-SESSION_TOKEN_MAX_LENGTH = 64
 # How stale "last seen" may be: writing it on every request would make every
 # page a write.
 LAST_SEEN_INTERVAL = timedelta(minutes=5)
 
 log = logging.getLogger(__name__)
-
-
-def new_session_token() -> str:
-    return secrets.token_urlsafe(32)
 
 
 class User(UserMixin, db.Model):
@@ -48,11 +41,11 @@ class User(UserMixin, db.Model):
     )
     # A disabled account cannot sign in and loses any live session.
     active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
-    # What sessions and remember cookies hold instead of the id (Flask-Login's
-    # alternative token): a new one signs the account out everywhere.
-    session_token: Mapped[str] = mapped_column(
-        sa.String(SESSION_TOKEN_MAX_LENGTH), unique=True, default=new_session_token
-    )
+    # The key of the session being started, for login_user: what the session
+    # and remember cookies carry (Flask-Login's alternative token) is the
+    # session's key, never the account's id.
+    session_key = None
+    session_id = None
 
     identities: Mapped[list["Identity"]] = relationship(
         back_populates="user",
@@ -75,11 +68,9 @@ class User(UserMixin, db.Model):
         return self.active
 
     def get_id(self) -> str:
-        return self.session_token
-
-    def sign_out_everywhere(self) -> None:
-        """End every session and remember cookie of this account."""
-        self.session_token = new_session_token()
+        if self.session_key is None:
+            raise RuntimeError("a sign-in must start a live session before login_user")
+        return self.session_key
 
     def __repr__(self) -> str:
         return f"<User {self.nickname}>"
@@ -94,59 +85,16 @@ class SignedInUser(UserMixin):
     request, ``current_user`` is the User itself; both have what pages use.
     """
 
-    __slots__ = ("id", "nickname", "session_token")
+    __slots__ = ("id", "nickname", "session_key", "session_id")
 
-    def __init__(self, id: int, nickname: str, session_token: str):
+    def __init__(self, id: int, nickname: str, session_key: str, session_id: int):
         self.id = id
         self.nickname = nickname
-        self.session_token = session_token
+        self.session_key = session_key
+        self.session_id = session_id
 
     def get_id(self) -> str:
-        return self.session_token
+        return self.session_key
 
     def __repr__(self) -> str:
         return f"<SignedInUser {self.nickname}>"
-
-
-_user_table = User.__table__
-# Core columns, not User.id...: the ORM would add its own work to each query.
-SIGNED_IN_USER = sa.select(_user_table.c.id, _user_table.c.nickname, _user_table.c.last_seen).where(
-    _user_table.c.session_token == sa.bindparam("token"), _user_table.c.active
-)
-SEEN = (
-    sa.update(_user_table)
-    .where(_user_table.c.id == sa.bindparam("user_id"))
-    .values(last_seen=sa.bindparam("now"))
-)
-
-
-@login.user_loader
-def load_user(token: str) -> SignedInUser | None:
-    """Return the user whose session token a session or remember cookie holds;
-    None for a token that is malformed, rotated, or of a deleted or disabled
-    account.
-
-    Flask-Login checks ``is_active`` only at ``login_user``; checking it here,
-    on every request, ends a disabled account's sessions and remember cookies
-    at once.
-    """
-    if not isinstance(token, str) or not 0 < len(token) <= SESSION_TOKEN_MAX_LENGTH:
-        return None
-    row = db.session.execute(SIGNED_IN_USER, {"token": token}).first()
-    if row is None:
-        return None
-    now = now_utc()
-    if row.last_seen is None or now - as_utc(row.last_seen) > LAST_SEEN_INTERVAL:
-        record_seen(row.id, now)
-    return SignedInUser(row.id, row.nickname, token)
-
-
-def record_seen(user_id: int, now: datetime) -> None:
-    """Write when the account was last seen, in a commit of its own, so the
-    page's own transaction stays as it was. A page that only reads is not
-    refused because this write could not be made."""
-    try:
-        with autocommit() as connection:
-            connection.execute(SEEN, {"user_id": user_id, "now": now})
-    except SQLAlchemyError:
-        log.warning("could not record when account %s was last seen", user_id, exc_info=True)

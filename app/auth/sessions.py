@@ -1,0 +1,104 @@
+"""Live sessions: made at each sign-in, found by the user loader through the
+key in the cookies, ended one by one, all but this one, or all."""
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+from functools import cache, lru_cache
+
+import sqlalchemy as sa
+from flask import current_app, request
+
+from ..extensions import db
+from ..models import DEVICE_MAX_LENGTH, LiveSession, now_utc
+from ..models.live_session import KEY_MAX_LENGTH  # noqa: F401 - the loader's bound
+from ..models.live_session import SEEN_USER as SEEN
+
+_session = LiveSession.__table__
+FORGET_EXPIRED = _session.delete().where(_session.c.created < sa.bindparam("before"))
+
+
+def max_age() -> timedelta:
+    """SESSION_MAX_AGE, which the environment may give in seconds."""
+    value = current_app.config["SESSION_MAX_AGE"]
+    return value if isinstance(value, timedelta) else timedelta(seconds=value)
+
+
+def new_key() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def key_hash(key: str) -> bytes:
+    """What is stored of a session's key: its HMAC-SHA256 under SECRET_KEY."""
+    secret = current_app.config["SECRET_KEY"]
+    secret = secret.encode() if isinstance(secret, str) else secret
+    return hmac.new(secret, key.encode(), hashlib.sha256).digest()
+
+
+@cache
+def _parse():
+    # ua-parser compiles its rules on first use (about 0.2 s and 6 MB), so it
+    # is loaded by the first sign-in of a process, not by every page.
+    from ua_parser import parse
+
+    return parse
+
+
+# Parsing takes a millisecond or two; most sign-ins come from a few browsers.
+@lru_cache(maxsize=512)
+def device_of(user_agent: str | None) -> str:
+    """The browser and system of a User-Agent, in words: "Firefox on Windows"."""
+    if not user_agent:
+        return "An unknown browser"
+    parsed = _parse()(user_agent)
+    browser = parsed.user_agent.family if parsed.user_agent else None
+    system = parsed.os.family if parsed.os else None
+    if browser in (None, "Other"):
+        words = "An unknown browser"
+    else:
+        words = browser
+    if system not in (None, "Other"):
+        words = f"{words} on {system}"
+    return words[:DEVICE_MAX_LENGTH]
+
+
+def start(user_id: int, way: str, remembered: bool) -> str:
+    """Record a new session of ``user_id`` (in the caller's transaction);
+    return the key its cookies will carry. Sessions past SESSION_MAX_AGE,
+    of anyone, are removed on the way."""
+    now = now_utc()
+    db.session.execute(FORGET_EXPIRED, {"before": now - max_age()})
+    key = new_key()
+    db.session.execute(SEEN, {"user_id": user_id, "now": now})  # a sign-in is being seen
+    db.session.add(
+        LiveSession(
+            key_hash=key_hash(key),
+            user_id=user_id,
+            way=way[:255],
+            device=device_of(request.user_agent.string[:1000]),
+            address=request.remote_addr,
+            created=now,
+            last_seen=now,
+            remembered=remembered,
+        )
+    )
+    return key
+
+
+def end(key: str) -> None:
+    """End the session whose cookies carry ``key`` (not committed)."""
+    db.session.execute(_session.delete().where(_session.c.key_hash == key_hash(key)))
+
+
+def end_all(user_id: int, keep: str | None = None) -> int:
+    """End every session of ``user_id``, but the one of ``keep``; return how many."""
+    statement = _session.delete().where(_session.c.user_id == user_id)
+    if keep is not None:
+        statement = statement.where(_session.c.key_hash != key_hash(keep))
+    return db.session.execute(statement).rowcount
+
+
+def forget_expired() -> int:
+    """Remove the sessions past SESSION_MAX_AGE; return how many."""
+    return db.session.execute(FORGET_EXPIRED, {"before": now_utc() - max_age()}).rowcount
