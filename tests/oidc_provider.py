@@ -77,6 +77,8 @@ class OIDCTestProvider(ServedApp):
         self.reauth = "honour"
         self.iss: str | None = None
         self.advertise_iss = False
+        # The provider's session id in its ID tokens (None: no sid claim).
+        self.sid: str | None = None
         self.session_started = int(time.time()) - 3600
         self.authorize_args: list[dict] = []
         super().__init__()
@@ -192,6 +194,7 @@ class OIDCTestProvider(ServedApp):
             "iat": now,
             "exp": now + 300,
             "nonce": grant["nonce"],
+            **({"sid": self.sid} if self.sid else {}),
             **({"auth_time": grant["auth_time"]} if grant.get("auth_time") else {}),
             **(self.claims if self.claims_in_id_token else {}),
         }
@@ -212,6 +215,26 @@ class OIDCTestProvider(ServedApp):
         token = jwt.encode(header, claims, key)
         self.last_id_token = token
         return token
+
+    def logout_token(self, key=None, header=None, **claims) -> str:
+        """A back-channel logout token for this site: ``claims`` change or
+        (as None) remove the standard ones."""
+        now = int(time.time())
+        standard = {
+            "iss": self.url,
+            "aud": self.client_id,
+            "iat": now,
+            "exp": now + 120,
+            "jti": secrets.token_urlsafe(16),
+            "sub": self.subject,
+            "events": {"http://schemas.openid.net/event/backchannel-logout": {}},
+        }
+        standard.update(claims)
+        body = {k: v for k, v in standard.items() if v is not None}
+        header = header or {"alg": "RS256", "kid": KID, "typ": "logout+jwt"}
+        if header.get("alg") == "none":
+            return f"{b64(header)}.{b64(body)}."
+        return jwt.encode(header, body, key or self.key)
 
     def userinfo(self, request):
         auth = request.headers.get("Authorization", "")

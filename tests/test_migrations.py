@@ -25,6 +25,7 @@ TABLES = {
     "passkey",
     "used_passkey_challenge",
     "live_session",
+    "used_logout_token",
 }
 BEFORE_IDENTITIES = "bb8eb582b49a"
 # The last revision with the account-wide session token.

@@ -113,6 +113,10 @@ class Claim:
     # When the provider says the person authenticated, if it said (Unix
     # seconds; OpenID 2.0's PAPE may give "missing" or "invalid").
     auth_time: int | str | None = None
+    # OpenID Connect only: the provider's session id (``sid``) and the ID
+    # token, kept with the live session for logging out.
+    sid: str | None = None
+    id_token: str | None = None
 
     def owner(self) -> User | None:
         """The account this identity belongs to, if any."""

@@ -202,8 +202,9 @@ def start(provider: Provider, **params):
         raise SignInFailed(f"Could not reach {provider.name}. Try again later.") from None
 
 
-def finish(provider: Provider) -> dict:
-    """Verify the provider's answer; return the ID token's claims."""
+def finish(provider: Provider) -> tuple[dict, str]:
+    """Verify the provider's answer; return the ID token's claims, and the
+    ID token itself (the hint for the provider's logout)."""
     import requests
     from authlib.integrations.flask_client import OAuthError
     from joserfc.errors import JoseError
@@ -237,7 +238,7 @@ def finish(provider: Provider) -> dict:
     claims = dict(claims)
     if lacks_profile(provider, claims):
         claims = with_userinfo(claims, userinfo(provider, token, sub))
-    return claims
+    return claims, token["id_token"]
 
 
 def check_issuer_parameter(provider: Provider, data: dict) -> None:
@@ -317,3 +318,68 @@ def failure_message(provider: Provider, error) -> str:
     if error.error == "access_denied":
         return f"You cancelled the sign-in at {provider.name}."
     return f"{provider.name} refused the sign-in ({error.error}). Please try again."
+
+
+BACKCHANNEL_EVENT = "http://schemas.openid.net/event/backchannel-logout"
+# How old a logout token may be (its iat), and how far ahead clocks may be.
+LOGOUT_TOKEN_SECONDS = 300
+CLOCK_SKEW_SECONDS = 60
+
+
+class LogoutTokenRefused(Exception):
+    """A back-channel logout token that does not verify (the reason is logged only)."""
+
+
+def verify_logout_token(provider: Provider, value: str) -> dict:
+    """Check a back-channel logout token as OpenID Connect Back-Channel Logout
+    1.0 (2.6) says; return its claims.
+
+    The signature against the provider's JWKS (fetched again for a key id it
+    lacks, not for a bad signature, so forged tokens cost the provider
+    nothing), no "none"; ``iss``, ``aud``; ``iat`` recent; ``exp`` if
+    present; ``jti``; the back-channel event; ``sub`` or ``sid``; no
+    ``nonce``. That ``jti`` was not used before is the caller's to record.
+    """
+    import time
+
+    from joserfc import jwt
+    from joserfc.errors import JoseError
+    from joserfc.jwk import KeySet
+    from joserfc.jws import extract_compact
+
+    if not isinstance(value, str) or not 0 < len(value) <= 16_000:
+        raise LogoutTokenRefused("no token")
+    algorithms = metadata(provider)["id_token_signing_alg_values_supported"]
+    app = client(provider)
+    try:
+        kid = extract_compact(value.encode()).headers().get("kid")
+        keys = KeySet.import_key_set(app.fetch_jwk_set())
+        if kid is not None and kid not in {k.kid for k in keys.keys}:
+            keys = KeySet.import_key_set(app.fetch_jwk_set(force=True))
+        token = jwt.decode(value, keys, algorithms)
+    except (JoseError, ValueError, TypeError, KeyError) as error:
+        raise LogoutTokenRefused(f"signature: {error!r}") from None
+    claims, now = token.claims, time.time()
+    audience = claims.get("aud")
+    audiences = audience if isinstance(audience, list) else [audience]
+    events = claims.get("events")
+    problems = {
+        "iss": claims.get("iss") != provider.issuer,
+        "aud": provider.client_id not in audiences,
+        "iat": not isinstance(claims.get("iat"), int | float)
+        or not now - LOGOUT_TOKEN_SECONDS <= claims["iat"] <= now + CLOCK_SKEW_SECONDS,
+        "exp": "exp" in claims
+        and (
+            not isinstance(claims["exp"], int | float) or claims["exp"] < now - CLOCK_SKEW_SECONDS
+        ),
+        "jti": not isinstance(claims.get("jti"), str) or not 0 < len(claims["jti"]) <= 255,
+        "events": not isinstance(events, dict)
+        or not isinstance(events.get(BACKCHANNEL_EVENT), dict),
+        "nonce": "nonce" in claims,
+        "sub or sid": not any(isinstance(claims.get(c), str) for c in ("sub", "sid")),
+        "sub": "sub" in claims and not isinstance(claims["sub"], str),
+        "sid": "sid" in claims and not isinstance(claims["sid"], str),
+    }
+    if wrong := [name for name, bad in problems.items() if bad]:
+        raise LogoutTokenRefused(", ".join(wrong))
+    return claims

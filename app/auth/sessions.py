@@ -9,13 +9,14 @@ from functools import cache, lru_cache
 
 import sqlalchemy as sa
 from flask import current_app, request
+from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models import DEVICE_MAX_LENGTH, LiveSession, now_utc
+from ..models import DEVICE_MAX_LENGTH, LiveSession, UsedLogoutToken, now_utc
 from ..models.live_session import KEY_MAX_LENGTH  # noqa: F401 - the loader's bound
 from ..models.live_session import SEEN_USER as SEEN
 
-_session = LiveSession.__table__
+_session, _used_token = LiveSession.__table__, UsedLogoutToken.__table__
 FORGET_EXPIRED = _session.delete().where(_session.c.created < sa.bindparam("before"))
 
 
@@ -63,10 +64,11 @@ def device_of(user_agent: str | None) -> str:
     return words[:DEVICE_MAX_LENGTH]
 
 
-def start(user_id: int, way: str, remembered: bool) -> str:
+def start(user_id: int, way: str, remembered: bool, claim=None) -> str:
     """Record a new session of ``user_id`` (in the caller's transaction);
-    return the key its cookies will carry. Sessions past SESSION_MAX_AGE,
-    of anyone, are removed on the way."""
+    return the key its cookies will carry. ``claim``, an OpenID Connect
+    sign-in's, ties the session to the provider's. Sessions past
+    SESSION_MAX_AGE, of anyone, are removed on the way."""
     now = now_utc()
     db.session.execute(FORGET_EXPIRED, {"before": now - max_age()})
     key = new_key()
@@ -81,6 +83,16 @@ def start(user_id: int, way: str, remembered: bool) -> str:
             created=now,
             last_seen=now,
             remembered=remembered,
+            **(
+                {
+                    "oidc_issuer": claim.issuer,
+                    "oidc_subject": claim.subject,
+                    "oidc_sid": claim.sid,
+                    "id_token": claim.id_token,
+                }
+                if claim is not None and claim.kind == "oidc"
+                else {}
+            ),
         )
     )
     return key
@@ -102,3 +114,29 @@ def end_all(user_id: int, keep: str | None = None) -> int:
 def forget_expired() -> int:
     """Remove the sessions past SESSION_MAX_AGE; return how many."""
     return db.session.execute(FORGET_EXPIRED, {"before": now_utc() - max_age()}).rowcount
+
+
+def end_provider_sessions(issuer: str, subject: str | None, sid: str | None) -> int:
+    """End the sessions a provider's logout names: those of its session
+    ``sid`` (of ``subject`` too, when given), else every one of ``subject``."""
+    statement = _session.delete().where(_session.c.oidc_issuer == issuer)
+    if sid is not None:
+        statement = statement.where(_session.c.oidc_sid == sid)
+    if subject is not None:
+        statement = statement.where(_session.c.oidc_subject == subject)
+    return db.session.execute(statement).rowcount
+
+
+def use_logout_token(issuer: str, jti: str) -> None:
+    """Record a back-channel logout token as taken, in the caller's
+    transaction; refuse (LogoutTokenRefused) one taken before."""
+    from .oidc import LOGOUT_TOKEN_SECONDS, LogoutTokenRefused
+
+    now = now_utc()
+    before = now - timedelta(seconds=LOGOUT_TOKEN_SECONDS * 2)
+    db.session.execute(_used_token.delete().where(_used_token.c.used < before))
+    try:
+        db.session.execute(_used_token.insert(), {"issuer": issuer, "jti": jti, "used": now})
+    except IntegrityError:
+        db.session.rollback()
+        raise LogoutTokenRefused("jti used before") from None

@@ -27,6 +27,7 @@ from .accounts import (
     note_sign_in,
     record_sign_in,
 )
+from .fetcher import FetchError
 from .forms import LoginForm
 from .reauth import PROVING, NotProved, check_proof, mark_proved, pape_auth_time
 
@@ -125,16 +126,16 @@ def complete_sign_in(claim: Claim, next_url: str):
     if not user.is_active:
         flash("This account has been disabled. Contact the site's administrators.", "error")
         return redirect(url_for("auth.login"))
-    start_session(user, claim.provider, bool(session.get("remember_me")))
+    start_session(user, claim.provider, bool(session.get("remember_me")), claim)
     # After login_user, whose reads of the account its commit would expire.
     record_sign_in(user.id, claim, request.remote_addr)
     return redirect(next_url)
 
 
-def start_session(user: User, way: str, remember: bool) -> None:
+def start_session(user: User, way: str, remember: bool, claim: Claim | None = None) -> None:
     """Sign ``user`` in with a new live session (committed by the caller's
     record of the sign-in)."""
-    user.session_key = sessions.start(user.id, way, remember)
+    user.session_key = sessions.start(user.id, way, remember, claim)
     # Start from an empty session: nothing planted before sign-in survives it.
     session.clear()
     login_user(user, remember=remember)
@@ -175,7 +176,7 @@ def oidc_callback(key: str):
     """The provider sends the browser back here with a code, or an error."""
     provider = oidc.find_provider(key) or abort(404)
     try:
-        claims = oidc.finish(provider)
+        claims, id_token = oidc.finish(provider)
     except oidc.SignInFailed as failure:
         flash(str(failure), "error")
         session.pop(LINK_TO, None)
@@ -187,8 +188,11 @@ def oidc_callback(key: str):
     text = {k: v for k, v in claims.items() if isinstance(v, str)}
     email = text.get("email") if claims.get("email_verified") is not False else None
     nickname = text.get("preferred_username") or text.get("nickname") or text.get("name")
-    auth_time = claims.get("auth_time")
-    claim = Claim("oidc", provider.issuer, claims["sub"], provider.name, nickname, email, auth_time)
+    sid = text.get("sid") if len(text.get("sid", "")) <= 255 else None
+    claim = Claim(
+        "oidc", provider.issuer, claims["sub"], provider.name, nickname, email,
+        claims.get("auth_time"), sid, id_token,
+    )  # fmt: skip
     return complete_sign_in(claim, session.pop(OIDC_NEXT, None) or url_for("main.index"))
 
 
@@ -249,6 +253,31 @@ def passkey_login():
     start_session(user, way, bool(request.form.get("remember_me")))
     note_sign_in(user_id, way, request.remote_addr)  # with the passkey's new count
     return redirect(oid.get_next_url())
+
+
+@bp.route("/login/oidc/<key>/backchannel-logout", methods=["POST"])
+@csrf.exempt  # the provider posts here, server to server
+def oidc_backchannel_logout(key: str):
+    """OpenID Connect Back-Channel Logout 1.0: the provider says a session of
+    its has ended; end this site's sessions that came from it. 200, or 400
+    with no detail for anything that does not verify."""
+    provider = oidc.find_provider(key)
+    headers = {"Cache-Control": "no-store"}
+    try:
+        if provider is None:
+            raise oidc.LogoutTokenRefused("no such provider")
+        claims = oidc.verify_logout_token(provider, request.form.get("logout_token"))
+        sessions.use_logout_token(provider.issuer, claims["jti"])
+    except (oidc.LogoutTokenRefused, oidc.SignInFailed, FetchError) as refused:
+        current_app.logger.info("back-channel logout from %s refused: %s", key, refused)
+        return "", 400, headers
+    except Exception:  # the provider unreachable for its keys, say
+        current_app.logger.warning("back-channel logout from %s failed", key, exc_info=True)
+        return "", 400, headers
+    ended = sessions.end_provider_sessions(provider.issuer, claims.get("sub"), claims.get("sid"))
+    db.session.commit()
+    current_app.logger.info("back-channel logout from %s ended %d sessions", key, ended)
+    return "", 200, headers
 
 
 LINK_MESSAGES = {

@@ -8,6 +8,7 @@ site. Mounted only when DEV_OPENID_PROVIDER is on, so production has no
 """
 
 import hmac
+import secrets
 import threading
 import time
 from dataclasses import dataclass, field
@@ -95,6 +96,9 @@ class Code(AuthorizationCodeMixin):
     code_challenge: str | None
     code_challenge_method: str | None
     auth_time: int = field(default_factory=lambda: int(time.time()))
+    # This provider keeps no sessions of its own: each approval is one, named
+    # in the ID token (sid) for back-channel logout.
+    sid: str = field(default_factory=lambda: secrets.token_urlsafe(16))
 
     def get_redirect_uri(self):
         return self.redirect_uri
@@ -187,6 +191,12 @@ class IDToken(OpenIDCode):
     def get_client_claims(self, client):
         return {"iss": issuer(), "aud": [client.get_client_id()], "exp": int(time.time()) + 300}
 
+    def get_authorization_code_claims(self, authorization_code):
+        return {
+            **super().get_authorization_code_claims(authorization_code),
+            "sid": authorization_code.sid,
+        }
+
     def exists_nonce(self, nonce, request):
         return False  # a nonce is the client's to check; codes are single use
 
@@ -237,7 +247,7 @@ def configuration():
         token_endpoint_auth_methods_supported=CodeGrant.TOKEN_ENDPOINT_AUTH_METHODS,
         code_challenge_methods_supported=["S256"],
         authorization_response_iss_parameter_supported=True,
-        claims_supported=["sub", "preferred_username", "email"],
+        claims_supported=["sub", "preferred_username", "email", "sid", "auth_time"],
     )
 
 

@@ -4,7 +4,14 @@ posts and follows (post.py), rate limit counts (ratelimit.py). Everything is
 importable from here."""
 
 from .clock import as_utc, now_utc
-from .identity import PASSKEY_NAME_MAX_LENGTH, Identity, Passkey, SignIn, UsedPasskeyChallenge
+from .identity import (
+    PASSKEY_NAME_MAX_LENGTH,
+    Identity,
+    Passkey,
+    SignIn,
+    UsedLogoutToken,
+    UsedPasskeyChallenge,
+)
 from .live_session import DEVICE_MAX_LENGTH, SIGNED_IN_USER, LiveSession, load_user
 from .post import POST_MAX_LENGTH, Follow, Post
 from .ratelimit import RateLimitCounter
@@ -32,6 +39,7 @@ __all__ = [
     "RateLimitCounter",
     "SignIn",
     "SignedInUser",
+    "UsedLogoutToken",
     "UsedPasskeyChallenge",
     "User",
     "as_utc",

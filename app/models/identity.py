@@ -85,3 +85,13 @@ class UsedPasskeyChallenge(db.Model):
 
     challenge: Mapped[bytes] = mapped_column(sa.LargeBinary(64), primary_key=True)
     used: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), index=True)
+
+
+class UsedLogoutToken(db.Model):
+    """An OpenID Connect back-channel logout token already taken, by issuer
+    and ``jti``: the same token sent again is refused. Rows older than a
+    logout token's accepted age are removed."""
+
+    issuer: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
+    jti: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
+    used: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), index=True)

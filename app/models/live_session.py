@@ -38,6 +38,20 @@ class LiveSession(db.Model):
     # Written by the user loader at most once every LAST_SEEN_INTERVAL.
     last_seen: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=now_utc)
     remembered: Mapped[bool] = mapped_column(default=False)
+    # A session begun by an OpenID Connect provider: its issuer, subject and
+    # session id (``sid``), which its back-channel logout names, and the ID
+    # token, the hint its logout endpoint asks for (kept here, never in a cookie).
+    oidc_issuer: Mapped[str | None] = mapped_column(sa.String(255))
+    oidc_subject: Mapped[str | None] = mapped_column(sa.String(255))
+    oidc_sid: Mapped[str | None] = mapped_column(sa.String(255))
+    id_token: Mapped[str | None] = mapped_column(sa.Text)
+
+    # Leading with sid and subject: the naming convention names an index by
+    # its first column.
+    __table_args__ = (
+        sa.Index(None, "oidc_sid", "oidc_issuer"),
+        sa.Index(None, "oidc_subject", "oidc_issuer"),
+    )
 
     def __repr__(self) -> str:
         return f"<LiveSession {self.id} of {self.user_id}>"
