@@ -81,11 +81,14 @@ class OIDCTestProvider(ServedApp):
         self.sid: str | None = None
         self.session_started = int(time.time()) - 3600
         self.authorize_args: list[dict] = []
+        # The query of each request to its end_session_endpoint.
+        self.logouts: list[dict] = []
         super().__init__()
 
-    def config(self, name="Test SSO") -> dict:
+    def config(self, name="Test SSO", **more) -> dict:
         """The OIDC_PROVIDERS entry for this provider."""
         return {
+            **more,
             "name": name,
             "issuer": self.url,
             "client_id": self.client_id,
@@ -101,6 +104,7 @@ class OIDCTestProvider(ServedApp):
             "/token": self.token,
             "/jwks": self.jwks,
             "/userinfo": self.userinfo,
+            "/logout": self.logout,
         }
         handler = routes.get(request.path)
         response = handler(request) if handler else Response("not found", 404)
@@ -115,6 +119,7 @@ class OIDCTestProvider(ServedApp):
                 "authorization_endpoint": self.url + "/authorize",
                 "token_endpoint": self.url + "/token",
                 "jwks_uri": self.url + "/jwks",
+                "end_session_endpoint": self.url + "/logout",
                 **(
                     {}
                     if self.mode == "no userinfo"
@@ -235,6 +240,12 @@ class OIDCTestProvider(ServedApp):
         if header.get("alg") == "none":
             return f"{b64(header)}.{b64(body)}."
         return jwt.encode(header, body, key or self.key)
+
+    def logout(self, request):
+        """RP-initiated logout: note the request, send the browser back."""
+        self.logouts.append(request.args.to_dict())
+        back = request.args.get("post_logout_redirect_uri", "")
+        return Response(status=302, headers={"Location": back})
 
     def userinfo(self, request):
         auth = request.headers.get("Authorization", "")

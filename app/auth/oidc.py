@@ -25,6 +25,7 @@ from ..urls import external_url
 from .fetcher import FetchError, gate
 
 DEFAULT_SCOPES = "openid email profile"
+LOGOUT_CHOICES = ("local", "provider")
 DEV_KEY = "dev"
 
 
@@ -40,6 +41,9 @@ class Provider:
     client_id: str
     client_secret: str
     scopes: str = DEFAULT_SCOPES
+    # "provider": Logout also ends the session at the provider (RP-initiated
+    # logout), when it publishes end_session_endpoint; "local": only here.
+    logout: str = "local"
 
     @property
     def metadata_url(self) -> str:
@@ -65,9 +69,14 @@ def parse_providers(entries) -> list[Provider]:
         scopes = entry.get("scopes") or DEFAULT_SCOPES
         if "openid" not in scopes.split():
             scopes = "openid " + scopes
+        logout = entry.get("logout") or "local"
+        if logout not in LOGOUT_CHOICES:
+            raise OIDCConfigError(
+                f"OIDC_PROVIDERS: the logout of {key} must be one of {LOGOUT_CHOICES}"
+            )
         providers.append(
             Provider(key, entry["name"], entry["issuer"], entry["client_id"],
-                     entry["client_secret"], scopes)
+                     entry["client_secret"], scopes, logout)
         )  # fmt: skip
     keys = [p.key for p in providers]
     if len(keys) != len(set(keys)):
@@ -105,6 +114,7 @@ def dev_provider() -> Provider:
         issuer,
         current_app.config["DEV_OIDC_CLIENT_ID"],
         current_app.config["DEV_OIDC_CLIENT_SECRET"],
+        logout="provider",  # so that make run shows RP-initiated logout
     )
 
 
@@ -383,3 +393,30 @@ def verify_logout_token(provider: Provider, value: str) -> dict:
     if wrong := [name for name, bad in problems.items() if bad]:
         raise LogoutTokenRefused(", ".join(wrong))
     return claims
+
+
+def provider_logout_url(issuer: str | None, id_token: str | None) -> str | None:
+    """Where Logout sends the browser after ending the session here: the
+    provider's end_session_endpoint (RP-initiated logout 1.0), with the ID
+    token as hint and /login to come back to; None to stay here (a provider
+    set to "local", one without the endpoint, or one that cannot be reached)."""
+    from urllib.parse import urlencode
+
+    provider = next((p for p in providers() if p.issuer == issuer), None)
+    if provider is None or provider.logout != "provider" or not id_token:
+        return None
+    try:
+        endpoint = metadata(provider).get("end_session_endpoint")
+    except Exception as error:  # unreachable: the sign-out here still holds
+        current_app.logger.warning("OpenID Connect: %s logout skipped: %r", provider.key, error)
+        return None
+    if not isinstance(endpoint, str) or not endpoint.startswith(("https://", "http://")):
+        return None
+    query = urlencode(
+        {
+            "id_token_hint": id_token,
+            "post_logout_redirect_uri": external_url("auth.login"),
+            "client_id": provider.client_id,
+        }
+    )
+    return f"{endpoint}{'&' if '?' in endpoint else '?'}{query}"

@@ -98,9 +98,14 @@ def start(user_id: int, way: str, remembered: bool, claim=None) -> str:
     return key
 
 
-def end(key: str) -> None:
-    """End the session whose cookies carry ``key`` (not committed)."""
-    db.session.execute(_session.delete().where(_session.c.key_hash == key_hash(key)))
+def end(key: str):
+    """End the session whose cookies carry ``key`` (not committed); return
+    its provider's issuer and ID token, if it had any."""
+    return db.session.execute(
+        _session.delete()
+        .where(_session.c.key_hash == key_hash(key))
+        .returning(_session.c.oidc_issuer, _session.c.id_token)
+    ).first()
 
 
 def end_all(user_id: int, keep: str | None = None) -> int:

@@ -309,9 +309,10 @@ def logout():
         return redirect(url_for("auth.login"))
     form = EmptyForm()
     if form.validate_on_submit():
-        sessions.end(current_user.get_id())
+        ended = sessions.end(current_user.get_id())
         db.session.commit()
         logout_user()
         flash("You have been signed out.", "info")
-        return redirect(url_for("auth.login"))
+        at_provider = ended and oidc.provider_logout_url(ended.oidc_issuer, ended.id_token)
+        return redirect(at_provider or url_for("auth.login"))
     return render_template("auth/logout.html", title="Sign out", form=form)

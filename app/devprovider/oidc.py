@@ -22,7 +22,7 @@ from authlib.oauth2.rfc9207 import IssuerParameter
 from authlib.oidc.core import UserInfo
 from authlib.oidc.core.grants import OpenIDCode
 from authlib.oidc.core.models import AuthorizationCodeMixin
-from flask import Blueprint, current_app, jsonify, render_template, request
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request
 from joserfc.jwk import RSAKey
 
 from ..auth.oidc import DEV_KEY
@@ -247,6 +247,9 @@ def configuration():
         token_endpoint_auth_methods_supported=CodeGrant.TOKEN_ENDPOINT_AUTH_METHODS,
         code_challenge_methods_supported=["S256"],
         authorization_response_iss_parameter_supported=True,
+        end_session_endpoint=external_url(".logout"),
+        backchannel_logout_supported=True,
+        backchannel_logout_session_supported=True,
         claims_supported=["sub", "preferred_username", "email", "sid", "auth_time"],
     )
 
@@ -298,3 +301,52 @@ def token():
 
 # The client authenticates with its secret; there is no browser session here.
 csrf.exempt(token)
+
+
+@bp.route("/logout")
+def logout():
+    """RP-initiated logout: end the session the ID token names, tell the
+    client by back-channel logout, and send the browser back to it."""
+    from joserfc import jwt
+    from joserfc.errors import JoseError
+
+    back = request.args.get("post_logout_redirect_uri")
+    try:
+        hint = jwt.decode(request.args.get("id_token_hint", ""), signing_key(), ["RS256"]).claims
+    except (JoseError, ValueError, TypeError):
+        hint = {}
+    client_id = Client().get_client_id()
+    audience = hint.get("aud") if isinstance(hint.get("aud"), list) else [hint.get("aud")]
+    if client_id not in audience or back != external_url("auth.login"):
+        return render_template(
+            "devprovider/endpoint.html",
+            title="Bad logout request",
+            error="The ID token hint or the address to return to is not this site's.",
+        ), 400
+    send_backchannel_logout(hint.get("sub"), hint.get("sid"))
+    return redirect(back)
+
+
+def send_backchannel_logout(sub: str | None, sid: str | None) -> None:
+    """Post a logout token to the client's back-channel logout endpoint."""
+    import requests
+    from joserfc import jwt
+
+    now = int(time.time())
+    claims = {
+        "iss": issuer(),
+        "aud": Client().get_client_id(),
+        "iat": now,
+        "exp": now + 120,
+        "jti": secrets.token_urlsafe(16),
+        "sub": sub,
+        "sid": sid,
+        "events": {"http://schemas.openid.net/event/backchannel-logout": {}},
+    }
+    header = {"alg": "RS256", "kid": signing_key().kid, "typ": "logout+jwt"}
+    token = jwt.encode(header, {k: v for k, v in claims.items() if v}, signing_key())
+    url = external_url("auth.oidc_backchannel_logout", key=DEV_KEY)
+    try:
+        requests.post(url, data={"logout_token": token}, timeout=5).raise_for_status()
+    except requests.RequestException as error:
+        current_app.logger.warning("development provider: back-channel logout failed: %r", error)

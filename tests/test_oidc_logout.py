@@ -1,6 +1,8 @@
-"""OpenID Connect Back-Channel Logout 1.0: a provider ends this site's
-sessions that came from its own, over real HTTP, with a logout token
-verified exactly; anything else is a 400 that ends nothing."""
+"""OpenID Connect logout, over real HTTP. Back-Channel Logout 1.0: a
+provider ends this site's sessions that came from its own, with a logout
+token verified exactly; anything else is a 400 that ends nothing.
+RP-Initiated Logout 1.0: Logout here ends the session at the provider too,
+for a provider set to "provider"."""
 
 import pytest
 import requests
@@ -157,3 +159,57 @@ def test_the_built_in_provider_names_its_session_in_the_id_token(app, browser):
     oidc_sign_in(browser, username="alice")
     [sid] = sids(app)
     assert sid and len(sid) >= 16
+
+
+def test_logout_goes_to_the_provider_with_the_hint_and_comes_back(app, live_server, oidc_provider):
+    app.config["OIDC_PROVIDERS"] = [oidc_provider.config(logout="provider")]
+    browser = Browser(live_server.url)
+    start_oidc(browser, "test-sso")
+    with app.app_context():
+        [id_token] = db.session.scalars(sa.select(LiveSession.id_token)).all()
+    page = browser.submit(browser.get("/logout"))
+    [asked] = oidc_provider.logouts
+    assert asked == {
+        "id_token_hint": id_token,
+        "post_logout_redirect_uri": browser.url("/login"),
+        "client_id": oidc_provider.client_id,
+    }
+    assert page.url == browser.url("/login")
+    assert "You have been signed out." in page.text
+    assert sids(app) == []
+
+
+def test_a_provider_set_to_local_is_not_asked(app, live_server, oidc_provider):
+    browser = Browser(live_server.url)
+    start_oidc(browser, "test-sso")
+    page = browser.submit(browser.get("/logout"))
+    assert oidc_provider.logouts == []
+    assert page.url == browser.url("/login") and sids(app) == []
+
+
+def test_the_built_in_provider_logs_out_and_calls_back(app, browser, caplog):
+    from .test_oidc import oidc_sign_in
+
+    oidc_sign_in(browser, username="alice")
+    with caplog.at_level("INFO"):
+        page = browser.submit(browser.get("/logout"))
+    assert page.url == browser.url("/login")
+    assert "You have been signed out." in page.text
+    assert any("back-channel logout from dev ended" in r.getMessage() for r in caplog.records)
+    assert sids(app) == []
+
+
+def test_the_built_in_providers_logout_refuses_a_foreign_return_address(browser):
+    page = browser.get(
+        "/dev/oidc/logout", params={"post_logout_redirect_uri": "https://evil.example/"}
+    )
+    assert page.status_code == 400 and "Bad logout request" in page.text
+
+
+def test_a_logout_setting_other_than_local_or_provider_stops_the_app():
+    from app.auth.oidc import OIDCConfigError, parse_providers
+
+    entry = {"name": "SSO", "issuer": "https://sso.example", "client_id": "c", "client_secret": "s"}
+    assert parse_providers([entry])[0].logout == "local"
+    with pytest.raises(OIDCConfigError, match="logout of sso must be one of"):
+        parse_providers([{**entry, "logout": "both"}])
