@@ -454,3 +454,9 @@ def test_with_the_provider_gone_the_passkey_still_signs_in(app, users):
         page = browser.session.post(browser.url("/login/passkey"), data=data)
         assert "Hi, alice!" in page.text
         assert [u.nickname for u in users()] == ["alice"]
+
+
+def test_a_click_before_the_script_is_ready_is_told_what_passkeys_need(client):
+    # The form posted by the browser itself: no options asked, no answer.
+    page = send_sign_in(client, "")
+    assert "Your browser sent no passkey. Passkeys need a browser that supports them" in page.text

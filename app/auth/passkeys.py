@@ -210,9 +210,10 @@ def verify_registration(user: User, credential: str | None, rp: RelyingParty) ->
     from webauthn.helpers import parse_registration_credential_json
     from webauthn.helpers.exceptions import WebAuthnException
 
+    credential = answer(credential)
     challenge = take_challenge("register")
     try:
-        parsed = parse_registration_credential_json(answer(credential))
+        parsed = parse_registration_credential_json(credential)
         verified = verify_registration_response(
             credential=parsed,
             expected_challenge=challenge,
@@ -244,9 +245,10 @@ def verify_authentication(purpose: str, credential: str | None, rp: RelyingParty
     from webauthn.helpers import parse_authentication_credential_json
     from webauthn.helpers.exceptions import WebAuthnException
 
+    credential = answer(credential)
     challenge = take_challenge(purpose)
     try:
-        parsed = parse_authentication_credential_json(answer(credential))
+        parsed = parse_authentication_credential_json(credential)
     except (WebAuthnException, ValueError, TypeError, KeyError):
         raise PasskeyFailed("That passkey answer could not be read.") from None
     passkey = db.session.scalar(sa.select(Passkey).where(Passkey.credential_id == parsed.raw_id))

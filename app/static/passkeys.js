@@ -128,6 +128,9 @@
         event.preventDefault();
         ceremony(form, button);
       });
+      // From now on a click asks the browser (before, it posts the form
+      // without an answer, and the page says why).
+      button.dataset.ready = "true";
       if (button.dataset.passkey === "get" && form.querySelector('[autocomplete$="webauthn"]')) {
         offerAutofill(form, button);
       }
