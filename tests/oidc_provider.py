@@ -81,8 +81,10 @@ class OIDCTestProvider(ServedApp):
         self.sid: str | None = None
         self.session_started = int(time.time()) - 3600
         self.authorize_args: list[dict] = []
-        # The query of each request to its end_session_endpoint.
+        # The query of each request to its end_session_endpoint, and whether
+        # its discovery document names one.
         self.logouts: list[dict] = []
+        self.end_session = True
         super().__init__()
 
     def config(self, name="Test SSO", **more) -> dict:
@@ -119,7 +121,7 @@ class OIDCTestProvider(ServedApp):
                 "authorization_endpoint": self.url + "/authorize",
                 "token_endpoint": self.url + "/token",
                 "jwks_uri": self.url + "/jwks",
-                "end_session_endpoint": self.url + "/logout",
+                **({"end_session_endpoint": self.url + "/logout"} if self.end_session else {}),
                 **(
                     {}
                     if self.mode == "no userinfo"

@@ -187,6 +187,18 @@ def test_a_provider_set_to_local_is_not_asked(app, live_server, oidc_provider):
     assert page.url == browser.url("/login") and sids(app) == []
 
 
+def test_a_provider_without_an_end_session_endpoint_leaves_the_sign_out_local(
+    app, live_server, oidc_provider
+):
+    app.config["OIDC_PROVIDERS"] = [oidc_provider.config(logout="provider")]
+    oidc_provider.end_session = False
+    browser = Browser(live_server.url)
+    start_oidc(browser, "test-sso")
+    page = browser.submit(browser.get("/logout"))
+    assert page.url == browser.url("/login") and "You have been signed out." in page.text
+    assert oidc_provider.logouts == [] and sids(app) == []
+
+
 def test_the_built_in_provider_logs_out_and_calls_back(app, browser, caplog):
     from .test_oidc import oidc_sign_in
 

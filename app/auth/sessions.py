@@ -13,7 +13,6 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import DEVICE_MAX_LENGTH, LiveSession, UsedLogoutToken, now_utc
-from ..models.live_session import KEY_MAX_LENGTH  # noqa: F401 - the loader's bound
 from ..models.live_session import SEEN_USER as SEEN
 
 _session, _used_token = LiveSession.__table__, UsedLogoutToken.__table__
