@@ -26,6 +26,7 @@ from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import psycopg
 import requests
 import sqlalchemy as sa
 
@@ -206,8 +207,58 @@ def measure_sign_ins(app_url: str, provider_url: str, count: int) -> dict:
     return results
 
 
-def run_database(label, database_url, cfg, provider_url, work: Path) -> dict:
-    """Every measurement on one database."""
+# Each line PostgreSQL logs under log_statement = all is one statement it
+# received: a simple query (BEGIN, ROLLBACK, the pool's ping) or an execute.
+LOGGED_STATEMENT = re.compile(r"LOG:  (?:statement|execute [^:]*): ")
+
+
+def round_trips(pg: PostgresServer, action, times: int) -> float:
+    """Statements PostgreSQL receives per ``action()``, transaction control and
+    pings included, counted from the server's own log."""
+
+    def log_statement(value):
+        with psycopg.connect(pg.dsn("postgres"), autocommit=True) as connection:
+            connection.execute(f"ALTER SYSTEM SET log_statement = '{value}'")
+            connection.execute("SELECT pg_reload_conf()")
+        # The postmaster reloads, then signals every backend, which applies
+        # it before its next command; a new backend shows it has reloaded.
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with psycopg.connect(pg.dsn("postgres")) as connection:
+                if connection.execute("SHOW log_statement").fetchone()[0] == value:
+                    return
+            time.sleep(0.05)
+        raise RuntimeError(f"PostgreSQL did not take log_statement = {value}")
+
+    log = pg.base / "log"
+    log_statement("all")
+    try:
+        start = log.stat().st_size
+        for _ in range(times):
+            action()
+        with log.open("rb") as f:
+            f.seek(start)
+            logged = f.read().decode(errors="replace")
+    finally:
+        log_statement("none")
+    return len(LOGGED_STATEMENT.findall(logged)) / times
+
+
+def count_round_trips(pg, app_url, cookie, provider_url, times) -> dict:
+    """Round trips of the signed-in page, /login and a warm sign-in."""
+
+    def page(path, cookie=None):
+        return lambda: expect_page(app_url + path, cookie)
+
+    return {
+        "index": round_trips(pg, page("/index", cookie), times),
+        "login": round_trips(pg, page("/login"), times),
+        "sign_in": round_trips(pg, lambda: sign_in(app_url, f"{provider_url}/id/alice"), times),
+    }
+
+
+def run_database(label, database_url, cfg, provider_url, work: Path, pg=None) -> dict:
+    """Every measurement on one database; ``pg`` its server, when PostgreSQL."""
     env = app_env(database_url, work / f"store-{label}")
     seed(database_url, env, cfg["users"], cfg["posts"])
     result = {}
@@ -230,6 +281,10 @@ def run_database(label, database_url, cfg, provider_url, work: Path) -> dict:
                                  cfg["rounds"], cfg["seconds"]),
             }  # fmt: skip
         result["sign_in"] = measure_sign_ins(app.url, provider_url, cfg["sign_ins"])
+        if pg is not None:
+            result["round_trips"] = count_round_trips(
+                pg, app.url, cookie, provider_url, cfg["sign_ins"]
+            )
         result["flood"] = measure_flood(app.url, cookie, cfg)
         result["worker_rss_mb"] = max(app.worker_rss_mb())
     return result
@@ -397,6 +452,11 @@ def print_report(results: dict, checks) -> None:
             print(f"  {kind:<14} cold: {r['cold_fetches']} requests, {r['cold_app_ms']:.1f} ms;"
                   f" warm: {r['warm_fetches']} requests, {r['warm_app_ms']:.1f} ms")  # fmt: skip
         print(f"  largest gunicorn worker after the load: {db_result['worker_rss_mb']:.0f} MB")
+        if "round_trips" in db_result:
+            trips = db_result["round_trips"]
+            print(f"  statements PostgreSQL receives (pings and transaction control included): "
+                  f"signed-in /index {trips['index']:g}, /login {trips['login']:g}, "
+                  f"a warm sign-in {trips['sign_in']:g}")  # fmt: skip
         flood = db_result["flood"]
         print(f"\n{label}: pages during a flood of {flood['sign_ins']} sign-ins at once against a "
               f"provider that never answers ({flood['refused']} refused at once, median "
@@ -466,6 +526,11 @@ def markdown(results: dict) -> str:
                          f"{r['ratio']:.2f}x |")  # fmt: skip
         lines += ["", f"Largest gunicorn worker after the load: {db_result['worker_rss_mb']:.0f}"
                   " MB.", ""]  # fmt: skip
+        if "round_trips" in db_result:
+            trips = db_result["round_trips"]
+            lines += [f"Statements PostgreSQL receives, pings and transaction control included: "
+                      f"signed-in /index {trips['index']:g}, /login {trips['login']:g}, "
+                      f"a warm sign-in {trips['sign_in']:g}.", ""]  # fmt: skip
     lines += ["Targets:", ""]
     lines += [f"- {'met' if c['met'] else '**not met**'}: {c['target']}: {c['value']}"
               for c in results["checks"]]  # fmt: skip
@@ -532,17 +597,17 @@ def main() -> int:
         def sqlite_url(name):
             return f"sqlite:///{work / (name + '.db')}"
 
-        backends = [("SQLite", sqlite_url)]
+        backends = [("SQLite", sqlite_url, None)]
         if not args.no_postgres and postgres_bin() is not None:
             pg = PostgresServer().init()
             stack.callback(pg.destroy)
-            backends.append(("PostgreSQL", pg.create_database))
+            backends.append(("PostgreSQL", pg.create_database, pg))
         elif not args.no_postgres:
             print("PostgreSQL is not installed, so only SQLite is measured: "
                   "sudo apt-get install postgresql", file=sys.stderr)  # fmt: skip
-        for label, make_url in backends:
+        for label, make_url, server in backends:
             results["databases"][label] = run_database(
-                label, make_url("bench"), cfg, provider_url, work
+                label, make_url("bench"), cfg, provider_url, work, server
             )
             results["growth"][label] = run_growth(label, make_url, cfg, provider_url, work)
     checks = check_targets(results)

@@ -61,13 +61,14 @@ def launch_profile(playwright_driver, live_server):
     """Open Chromium on a profile folder; call again to reopen it after closing."""
     opened = []
 
-    def launch(profile_dir: Path):
+    def launch(profile_dir: Path, **options):
         context = playwright_driver.chromium.launch_persistent_context(
             str(profile_dir),
             executable_path=chromium_path(),
             args=CHROMIUM_ARGS,
             headless=True,
             base_url=live_server.url,
+            **options,
         )
         opened.append(context)
         return context
