@@ -64,7 +64,7 @@ QUICK = {
     "growth_posts": (100, 1_000),
     "follows": 10,
     "connections": (4,),
-    "rounds": 2,
+    "rounds": 1,
     "seconds": 1,
     "sign_ins": 2,
     "workers": 1,

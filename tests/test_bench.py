@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import psycopg
+
 from .helpers import missing
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,3 +42,16 @@ def test_the_quick_benchmark_runs_and_reports_every_target(tmp_path):
     assert sqlite["flood"]["refused"] > 0
     assert len(results["checks"]) == 10
     assert run.stdout.count("[met]") + run.stdout.count("[NOT MET]") == 10
+
+
+def test_the_round_trip_count_is_what_postgresql_received(postgres):
+    from bench.run import round_trips
+
+    postgres.create_database("counted")
+
+    def two_statements_and_a_transaction():
+        with psycopg.connect(postgres.dsn("counted")) as connection:  # BEGIN ... COMMIT
+            connection.execute("SELECT 1")
+            connection.execute("SELECT %s::int", [2])
+
+    assert round_trips(postgres, two_statements_and_a_transaction, 3) == 4
