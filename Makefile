@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test screenshots lint format init-db clean browser-deps chromium postgresql redis bench wrk
+.PHONY: run test screenshots lint format init-db clean browser-deps chromium postgresql redis bench wrk extract translations
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -20,14 +20,37 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(PY)
 	$(PY) -m pip install -q -r requirements-dev.txt
 	touch $@ $(VENV)/.run-installed
 
-run: $(VENV)/.run-installed
+# The translations: the committed .po catalogs, compiled into the .mo files
+# Flask-Babel reads (built here, never committed).
+CATALOGS := $(wildcard app/translations/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGS:.po=.mo)
+PYBABEL := $(VENV)/bin/pybabel
+# The message keywords of the code and templates: gettext's, and Flask-Babel's lazy ones.
+KEYWORDS := -k _l -k lazy_gettext -k lazy_ngettext:1,2
+
+%.mo: %.po $(VENV)/.run-installed
+	$(PYBABEL) -q compile -i $< -o $@
+
+# Extract every message into app/translations/messages.pot (or POT=...) and
+# merge it into each catalog; then translate what is new in each .po
+# (README, Translating). The tests extract too, to see the catalogs are current.
+POT ?= app/translations/messages.pot
+extract: $(VENV)/.run-installed
+	$(PYBABEL) -q extract -F babel.cfg $(KEYWORDS) --add-location=file --sort-output --add-comments=TRANSLATORS: \
+		--project=microblog -o $(POT) app
+
+translations: extract
+	$(PYBABEL) -q update -i $(POT) -d app/translations --no-fuzzy-matching
+	$(MAKE) --no-print-directory $(COMPILED)
+
+run: $(VENV)/.run-installed $(COMPILED)
 	$(PY) db_create.py
 	$(PY) run.py --host $(HOST) --port $(PORT)
 
 init-db: $(VENV)/.run-installed
 	$(PY) db_create.py
 
-test: $(VENV)/.dev-installed browser-deps postgresql redis wrk
+test: $(VENV)/.dev-installed $(COMPILED) browser-deps postgresql redis wrk
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Refresh the README's pictures in docs/screenshots/ (the tests alone write

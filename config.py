@@ -26,6 +26,9 @@ def database_url() -> str:
 
 class Config:
     SQLALCHEMY_DATABASE_URI = database_url()
+    # The languages the site speaks, each a catalog in app/translations/
+    # (English is the messages themselves); the first is the default.
+    LANGUAGES = ["en", "de", "es", "ar"]
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
 
     # Where python3-openid keeps associations and nonces: "file" (a

@@ -10,7 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import ProductionConfig, config
 
-from . import urls
+from . import i18n, urls
 from .auth import oidc
 from .auth.fetcher import install_fetcher
 from .auth.openid import store as openid_store
@@ -65,6 +65,7 @@ def create_app(config_class=ProductionConfig):
     for ext in (db, login, csrf, ratelimit, oid):
         ext.init_app(app)
     urls.init_app(app)
+    i18n.init_app(app)
     # The built-in OpenID Connect provider's one client, on this site.
     app.config.setdefault("DEV_OIDC_CLIENT_ID", "microblog-dev")
     app.config.setdefault("DEV_OIDC_CLIENT_SECRET", secrets.token_urlsafe(32))

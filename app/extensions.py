@@ -6,6 +6,7 @@ import sqlite3
 
 import sqlalchemy as sa
 from flask import has_app_context
+from flask_babel import Babel, lazy_gettext
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -32,6 +33,8 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+# The reader's language and time zone are chosen in app/i18n/.
+babel = Babel()
 login = LoginManager()
 # Batch mode lets migrations alter tables on SQLite too.
 migrate = Migrate(render_as_batch=True)
@@ -44,7 +47,7 @@ ratelimit = RateLimit()
 oid = SafeOpenID(extension_responses=[PAPEAnswer])
 
 login.login_view = "auth.login"
-login.login_message = "Please sign in to see this page."
+login.login_message = lazy_gettext("Please sign in to see this page.")
 login.login_message_category = "info"
 
 

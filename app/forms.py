@@ -1,5 +1,6 @@
 """Form pieces shared by the blueprints."""
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SubmitField
 from wtforms.validators import ValidationError
@@ -10,10 +11,12 @@ def strip_whitespace(value):
     return value.strip() if isinstance(value, str) else value
 
 
-def no_control_characters(what: str):
+def no_control_characters(message):
     """A validator refusing NUL and other control characters, which are never
-    meant (and PostgreSQL refuses NUL in text); newlines and tabs are kept."""
-    message = f"{what} cannot contain control characters."
+    meant (and PostgreSQL refuses NUL in text); newlines and tabs are kept.
+
+    ``message`` is the whole sentence said, e.g. ``_l("A post cannot contain
+    control characters.")``."""
 
     def check(form, field):
         if field.data and any(
@@ -27,4 +30,4 @@ def no_control_characters(what: str):
 class EmptyForm(FlaskForm):
     """A form with nothing but the CSRF token, for POST-only buttons."""
 
-    submit = SubmitField("Submit")
+    submit = SubmitField(_l("Submit"))

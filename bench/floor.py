@@ -24,11 +24,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Flask, redirect, session
+from flask import Flask, redirect, request, session
+from flask_babel import Babel
 from flask_wtf.csrf import generate_csrf
 
+from app.i18n.times import time_tag
 from app.main.posts import page_of_posts
-from app.main.views import time_tag
 from app.models import SIGNED_IN_USER
 from app.security import CONTENT_SECURITY_POLICY
 from app.users.avatars import _token
@@ -107,6 +108,9 @@ INDEX_PAGE = """<!doctype html>
 app = Flask(__name__)
 app.secret_key = os.environ["FLASK_SECRET_KEY"]
 app.jinja_env.filters["time_tag"] = time_tag
+# The page's language, as the app chooses it for a visitor with no choice
+# saved: the browser's, among the languages the site speaks.
+Babel(app, locale_selector=lambda: request.accept_languages.best_match(Config.LANGUAGES, "en"))
 app.jinja_env.globals["avatar"] = lambda user_id: _token(app.secret_key.encode(), user_id)
 login_page = app.jinja_env.from_string(Path(os.environ["FLOOR_LOGIN_PAGE"]).read_text())
 index_page = app.jinja_env.from_string(INDEX_PAGE)

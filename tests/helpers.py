@@ -136,11 +136,13 @@ class Form:
 
 
 def forms(response) -> list[Form]:
-    """The forms of a page: a response of requests or of Flask's test client."""
+    """The forms of a page: a response of requests or of Flask's test client;
+    not the footer's language menu, which every page has."""
     parser = _FormParser()
     parser.feed(response.text)
     url = response.url if hasattr(response, "url") else response.request.url
-    return [Form(url, f) for f in parser.forms]
+    found = [Form(url, f) for f in parser.forms]
+    return [form for form in found if not form.action.endswith("/language")]
 
 
 class Browser:

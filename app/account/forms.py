@@ -1,21 +1,44 @@
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, StringField, SubmitField
+from wtforms import HiddenField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from ..forms import no_control_characters, strip_whitespace
+from ..i18n import TIMEZONES
 from ..models import PASSKEY_NAME_MAX_LENGTH
+
+
+class PreferencesForm(FlaskForm):
+    """The language and time zone of every page; the choices are set per
+    request (the languages from config, the zones from the tz database)."""
+
+    locale = SelectField(
+        _l("Language"),
+        validate_choice=False,  # checked below, with a sentence of ours
+    )
+    timezone = SelectField(_l("Time zone"), validate_choice=False)
+    submit = SubmitField(_l("Save"))
+
+    def validate_locale(self, field):
+        if field.data and field.data not in dict(self.locale.choices):
+            raise ValidationError(_("That language is not one this site speaks."))
+
+    def validate_timezone(self, field):
+        if field.data not in TIMEZONES:
+            raise ValidationError(_("That is not a time zone this site knows."))
 
 
 class DeleteAccountForm(FlaskForm):
     """Deleting asks for the nickname, so one stray click cannot do it."""
 
     nickname = StringField(
-        "Type your nickname to confirm",
+        _l("Type your nickname to confirm"),
         filters=[strip_whitespace],
-        validators=[DataRequired("Type your nickname to confirm.")],
+        validators=[DataRequired(_l("Type your nickname to confirm."))],
         render_kw={"autocomplete": "off", "spellcheck": "false"},
     )
-    submit = SubmitField("Delete my account")
+    submit = SubmitField(_l("Delete my account"))
 
     def __init__(self, nickname: str, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -23,22 +46,22 @@ class DeleteAccountForm(FlaskForm):
 
     def validate_nickname(self, field):
         if field.data != self.expected_nickname:
-            raise ValidationError("That is not your nickname; nothing was deleted.")
+            raise ValidationError(_("That is not your nickname; nothing was deleted."))
 
 
 def passkey_name_field() -> StringField:
     return StringField(
-        "Name",
+        _l("Name"),
         filters=[strip_whitespace],
         validators=[
-            DataRequired("Name the passkey, e.g. after the device it is on."),
+            DataRequired(_l("Name the passkey, e.g. after the device it is on.")),
             Length(
                 max=PASSKEY_NAME_MAX_LENGTH,
-                message=f"A passkey's name can be at most {PASSKEY_NAME_MAX_LENGTH} characters.",
+                message=_l("A passkey's name can be at most %(max)d characters."),
             ),
-            no_control_characters("A passkey's name"),
+            no_control_characters(_l("A passkey's name cannot contain control characters.")),
         ],
-        render_kw={"autocomplete": "off", "placeholder": "laptop"},
+        render_kw={"autocomplete": "off", "placeholder": _l("laptop")},
     )
 
 
@@ -46,7 +69,7 @@ class PasskeyNameForm(FlaskForm):
     """Adding a passkey starts with its name; renaming changes it."""
 
     name = passkey_name_field()
-    submit = SubmitField("Add a passkey")
+    submit = SubmitField(_l("Add a passkey"))
 
 
 class NewPasskeyForm(FlaskForm):

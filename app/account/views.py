@@ -13,6 +13,9 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext, refresh
 from flask_login import current_user, login_required, logout_user
 from openid.extensions.draft import pape5 as pape
 from sqlalchemy.exc import IntegrityError
@@ -24,8 +27,9 @@ from ..auth.reauth import proof_required
 from ..auth.views import LINK_TO, count_sign_in_start, start_oidc
 from ..extensions import csrf, db, oid
 from ..forms import EmptyForm
+from ..i18n import DEFAULT_TIMEZONE, LOCALE_COOKIE, language_name, languages, timezone_choices
 from ..models import Identity, LiveSession, Passkey, Post, SignIn, User
-from .forms import DeleteAccountForm, NewPasskeyForm, PasskeyNameForm
+from .forms import DeleteAccountForm, NewPasskeyForm, PasskeyNameForm, PreferencesForm
 
 bp = Blueprint("account", __name__)
 
@@ -36,9 +40,21 @@ def account() -> User:
     return db.session.get(User, current_user.id)
 
 
+def preferences_form(user: User, formdata=None) -> PreferencesForm:
+    form = PreferencesForm(
+        formdata=formdata, locale=user.locale or "", timezone=user.timezone or DEFAULT_TIMEZONE
+    )
+    form.locale.choices = [("", _("The browser’s language"))] + [
+        (code, language_name(code)) for code in languages()
+    ]
+    form.timezone.choices = timezone_choices()
+    return form
+
+
 def render_account(
     link_form: LinkOpenIDForm | None = None,
     passkey_form: PasskeyNameForm | None = None,
+    preferences: PreferencesForm | None = None,
     status: int = 200,
 ):
     user = account()
@@ -55,13 +71,14 @@ def render_account(
     )
     return render_template(
         "account/index.html",
-        title="Your account",
+        title=_("Your account"),
         user=user,
         live_sessions=list(live),
         this_session=current_user.session_id,
         sign_ins=list(sign_ins),
         link_form=link_form or LinkOpenIDForm(formdata=None),
         passkey_form=passkey_form or PasskeyNameForm(formdata=None),
+        preferences=preferences or preferences_form(user),
         passkeys_unavailable=passkeys.unavailable(),
         oidc_providers=oidc.providers(),
     ), status
@@ -76,7 +93,8 @@ def index():
 @bp.route("/link/openid", methods=["GET", "POST"])
 @login_required
 @oid.loginhandler  # the provider's answer is no new request to prove
-@proof_required("link another identity")
+# TRANSLATORS: ends "To …, sign in again" and "Now to …".
+@proof_required(_l("link another identity"))
 def link_openid():
     """Start linking an OpenID 2.0 identity; the provider's answer comes back
     here and is linked by auth.views.complete_link."""
@@ -89,7 +107,7 @@ def link_openid():
         session.pop(reauth.PROVING, None)
         return oid.try_login(form.openid.data)
     if form.csrf_token.errors:
-        flash("The form expired. Please try again.", "error")
+        flash(_("The form expired. Please try again."), "error")
     return render_account(link_form=form, status=400)
 
 
@@ -100,7 +118,7 @@ csrf.exempt(link_openid)
 
 @bp.route("/link/oidc/<key>", methods=["POST"])
 @login_required
-@proof_required("link another identity")
+@proof_required(_l("link another identity"))
 def link_oidc(key: str):
     """Start linking an OpenID Connect identity; the provider sends the browser
     to auth.oidc_callback, which links it."""
@@ -147,12 +165,12 @@ REMOVE_PASSKEY_UNLESS_LAST = sa.delete(_passkey).where(
     _passkey.c.user_id == sa.bindparam("user_id"),
     WAYS_IN > 1,
 )
-ONLY_WAY_IN = "This is your only way to sign in, so it stays. Add another way first."
 
 
 @bp.route("/identities/<id:identity_id>/unlink", methods=["POST"])
 @login_required
-@proof_required("unlink an identity")
+# TRANSLATORS: ends "To …, sign in again" and "Now to …".
+@proof_required(_l("unlink an identity"))
 def unlink(identity_id: int):
     """Unlink one of the account's identities, unless it is the last way in."""
     provider = db.session.scalar(
@@ -162,10 +180,12 @@ def unlink(identity_id: int):
     )
     if provider is None:
         # Unlinked already (a second click, or another tab): nothing to do.
-        flash("That identity is not linked to your account.", "info")
+        flash(_("That identity is not linked to your account."), "info")
         return redirect(url_for(".index"))
     return remove_way_in(
-        UNLINK_UNLESS_LAST, {"identity_id": identity_id}, f"{provider} identity unlinked."
+        UNLINK_UNLESS_LAST,
+        {"identity_id": identity_id},
+        _("%(provider)s identity unlinked.", provider=provider),
     )
 
 
@@ -177,8 +197,30 @@ def remove_way_in(statement: sa.Delete, params: dict, done: str):
     if removed:
         flash(done, "info")
     else:
-        flash(ONLY_WAY_IN, "error")
+        flash(_("This is your only way to sign in, so it stays. Add another way first."), "error")
     return redirect(url_for(".index"))
+
+
+@bp.route("/preferences", methods=["POST"])
+@login_required
+def save_preferences():
+    """The language and time zone of every page, saved with the account."""
+    user = account()
+    form = preferences_form(user, request.form)
+    if not form.validate():
+        return render_account(preferences=form, status=400)
+    user.locale = form.locale.data or None
+    user.timezone = form.timezone.data
+    db.session.commit()
+    # This very response, flash included, in the new language.
+    current_user.locale, current_user.timezone = user.locale, user.timezone
+    refresh()
+    flash(_("Your language and time zone are saved."), "info")
+    response = redirect(url_for(".index"))
+    if user.locale is None:
+        # "The browser's language": an earlier choice in the footer goes too.
+        response.delete_cookie(LOCALE_COOKIE)
+    return response
 
 
 @bp.route("/sign-out-elsewhere", methods=["POST"])
@@ -187,7 +229,14 @@ def sign_out_elsewhere():
     """End every session of the account but this one."""
     ended = sessions.end_all(current_user.id, keep=current_user.get_id())
     db.session.commit()
-    flash(f"Signed out everywhere else ({ended} other session{'' if ended == 1 else 's'}).", "info")
+    flash(
+        ngettext(
+            "Signed out everywhere else (%(num)d other session).",
+            "Signed out everywhere else (%(num)d other sessions).",
+            ended,
+        ),
+        "info",
+    )
     return redirect(url_for(".index"))
 
 
@@ -198,14 +247,14 @@ def end_session(session_id: int):
     next request, remember cookie included."""
     live = db.session.get(LiveSession, session_id)
     if live is None or live.user_id != current_user.id:
-        flash("That session has already ended.", "info")
+        flash(_("That session has already ended."), "info")
     elif live.id == current_user.session_id:
-        flash("That is this session: use Logout to end it.", "info")
+        flash(_("That is this session: use Logout to end it."), "info")
     else:
         device = live.device
         db.session.delete(live)
         db.session.commit()
-        flash(f"Signed out {device}.", "info")
+        flash(_("Signed out %(device)s.", device=device), "info")
     return redirect(url_for(".index"))
 
 
@@ -216,13 +265,14 @@ def sign_out_everywhere():
     sessions.end_all(current_user.id)
     db.session.commit()
     logout_user()
-    flash("You have been signed out everywhere, on this device too.", "info")
+    flash(_("You have been signed out everywhere, on this device too."), "info")
     return redirect(url_for("auth.login"))
 
 
 @bp.route("/delete", methods=["GET", "POST"])
 @login_required
-@proof_required("delete your account")
+# TRANSLATORS: ends "To …, sign in again" and "Now to …".
+@proof_required(_l("delete your account"))
 def delete():
     form = DeleteAccountForm(current_user.nickname)
     if form.validate_on_submit():
@@ -231,12 +281,12 @@ def delete():
         db.session.commit()
         logout_user()
         session.clear()
-        flash("Your account and its posts have been deleted.", "info")
+        flash(_("Your account and its posts have been deleted."), "info")
         return redirect(url_for("auth.login"))
     posts = db.session.scalar(sa.select(sa.func.count()).where(Post.user_id == current_user.id))
     status = 400 if form.is_submitted() else 200
     return render_template(
-        "account/delete.html", title="Delete your account", form=form, posts=posts
+        "account/delete.html", title=_("Delete your account"), form=form, posts=posts
     ), status
 
 
@@ -247,7 +297,7 @@ def reauthenticate():
     user = account()
     return render_template(
         "account/reauthenticate.html",
-        title="Prove it is you",
+        title=_("Prove it is you"),
         user=user,
         pending=reauth.pending_action(),
         seconds=current_app.config["REAUTH_SECONDS"],
@@ -270,7 +320,13 @@ def prove_oidc(identity_id: int):
     identity = own_identity(identity_id)
     provider = next((p for p in oidc.providers() if p.issuer == identity.issuer), None)
     if identity.kind != "oidc" or provider is None:
-        flash(f"{identity.provider} is not available here any more. Choose another way.", "error")
+        flash(
+            _(
+                "%(provider)s is not available here any more. Choose another way.",
+                provider=identity.provider,
+            ),
+            "error",
+        )
         return redirect(url_for(".reauthenticate"))
     count_sign_in_start()
     session.pop(LINK_TO, None)
@@ -306,10 +362,10 @@ def resume():
     """After the proof: post the waiting action again, once."""
     pending = reauth.take_pending_action() if reauth.recently_proved() else None
     if pending is None:
-        flash("You have proved it is you.", "info")
+        flash(_("You have proved it is you."), "info")
         return redirect(url_for(".index"))
     return render_template(
-        "account/resume.html", title="Continuing", pending=pending, form=EmptyForm()
+        "account/resume.html", title=_("Continuing"), pending=pending, form=EmptyForm()
     )
 
 
@@ -318,7 +374,7 @@ def resume():
 def cancel_reauthentication():
     reauth.take_pending_action()
     session.pop(reauth.PROVING, None)
-    flash("Nothing was changed.", "info")
+    flash(_("Nothing was changed."), "info")
     return redirect(url_for(".index"))
 
 
@@ -332,7 +388,8 @@ def relying_party() -> passkeys.RelyingParty | None:
 
 @bp.route("/passkeys/new", methods=["POST"])
 @login_required
-@proof_required("add a passkey")
+# TRANSLATORS: ends "To …, sign in again" and "Now to …".
+@proof_required(_l("add a passkey"))
 def new_passkey():
     """Named: ask the browser to make the passkey."""
     form = PasskeyNameForm()
@@ -345,7 +402,7 @@ def new_passkey():
     db.session.commit()  # the account's user handle, made with its first passkey
     return render_template(
         "account/new_passkey.html",
-        title="Add a passkey",
+        title=_("Add a passkey"),
         form=NewPasskeyForm(formdata=None, name=form.name.data),
         options=options,
     )
@@ -363,7 +420,8 @@ def add_passkey():
     if (rp := relying_party()) is None:
         return redirect(url_for(".index"))
     if not form.validate():
-        flash(" ".join(form.name.errors) or "The form expired. Please try again.", "error")
+        errors = " ".join(str(error) for error in form.name.errors)
+        flash(errors or _("The form expired. Please try again."), "error")
         return redirect(url_for(".index"))
     try:
         passkey = passkeys.verify_registration(account(), form.credential.data, rp)
@@ -376,9 +434,12 @@ def add_passkey():
         db.session.commit()
     except IntegrityError:  # this very credential, added from another tab
         db.session.rollback()
-        flash("That passkey is already added.", "info")
+        flash(_("That passkey is already added."), "info")
         return redirect(url_for(".index"))
-    flash(f"Passkey \u201c{passkey.name}\u201d added. You can now sign in with it.", "info")
+    flash(
+        _("Passkey \u201c%(name)s\u201d added. You can now sign in with it.", name=passkey.name),
+        "info",
+    )
     return redirect(url_for(".index"))
 
 
@@ -393,29 +454,30 @@ def rename_passkey(passkey_id: int):
     passkey = own_passkey(passkey_id)
     form = PasskeyNameForm()
     if passkey is None:
-        flash("That passkey is not one of your account's.", "info")
+        flash(_("That passkey is not one of your account's."), "info")
     elif not form.validate_on_submit():
-        flash(" ".join(form.name.errors), "error")
+        flash(" ".join(str(error) for error in form.name.errors), "error")
     else:
         passkey.name = form.name.data
         db.session.commit()
-        flash(f"Passkey renamed \u201c{passkey.name}\u201d.", "info")
+        flash(_("Passkey renamed \u201c%(name)s\u201d.", name=passkey.name), "info")
     return redirect(url_for(".index"))
 
 
 @bp.route("/passkeys/<id:passkey_id>/remove", methods=["POST"])
 @login_required
-@proof_required("remove a passkey")
+# TRANSLATORS: ends "To …, sign in again" and "Now to …".
+@proof_required(_l("remove a passkey"))
 def remove_passkey(passkey_id: int):
     """Remove one of the account's passkeys, unless it is the last way in."""
     passkey = own_passkey(passkey_id)
     if passkey is None:
-        flash("That passkey is not one of your account's.", "info")
+        flash(_("That passkey is not one of your account's."), "info")
         return redirect(url_for(".index"))
     return remove_way_in(
         REMOVE_PASSKEY_UNLESS_LAST,
         {"passkey_id": passkey_id},
-        f"Passkey \u201c{passkey.name}\u201d removed. It no longer signs in.",
+        _("Passkey \u201c%(name)s\u201d removed. It no longer signs in.", name=passkey.name),
     )
 
 
@@ -426,7 +488,7 @@ def prove_passkey_options():
     rp = passkeys.relying_party()
     user = account()
     if rp is None or not user.passkeys:
-        return jsonify(error=passkeys.unavailable() or "This account has no passkey."), 400
+        return jsonify(error=passkeys.unavailable() or _("This account has no passkey.")), 400
     return current_app.response_class(
         passkeys.authentication_options("prove", rp, user.passkeys), mimetype="application/json"
     )

@@ -28,6 +28,7 @@ from contextlib import contextmanager
 from urllib.parse import urljoin, urlsplit
 
 from flask import current_app, g, has_app_context, has_request_context
+from flask_babel import gettext as _
 from openid import fetchers
 
 MAX_REDIRECTS = 5
@@ -43,7 +44,8 @@ NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
 class FetchError(Exception):
-    """A fetch was refused or failed; ``str()`` is fit to show a visitor."""
+    """A fetch was refused or failed; ``str()`` is fit to show a visitor, in
+    the words of the request it was made for."""
 
 
 class FetchRefused(FetchError):
@@ -54,7 +56,7 @@ class ProviderBusy(FetchError):
     """Too many requests to that host, or in all, are waiting already."""
 
     def __init__(self):
-        super().__init__("That provider is not answering; try again in a minute.")
+        super().__init__(_("That provider is not answering; try again in a minute."))
 
 
 def _setting(key: str, default):
@@ -205,7 +207,7 @@ class SafeFetcher(fetchers.Urllib2Fetcher):
             # the fetcher, as urllib does.
             headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
 
-        for _ in range(MAX_REDIRECTS + 1):
+        for _hop in range(MAX_REDIRECTS + 1):
             status, response_headers, data = self._fetch_once(
                 url, method, body, headers, deadline, max_bytes, allow_private
             )
@@ -217,22 +219,22 @@ class SafeFetcher(fetchers.Urllib2Fetcher):
                     headers.pop("Content-Type", None)
                 continue
             return self._response(url, status, response_headers, data)
-        raise FetchError(f"{_host(url)} redirected too many times.")
+        raise FetchError(_("%(host)s redirected too many times.", host=_host(url)))
 
     def _fetch_once(self, url, method, body, headers, deadline, max_bytes, allow_private):
         try:
             parts = urlsplit(url)
         except ValueError:
-            raise FetchRefused("The address is malformed.") from None
+            raise FetchRefused(_("The address is malformed.")) from None
         if parts.scheme not in ("http", "https"):
-            raise FetchRefused("Only http and https addresses can be used.")
+            raise FetchRefused(_("Only http and https addresses can be used."))
         host = parts.hostname
         try:
             port = parts.port or (443 if parts.scheme == "https" else 80)
         except ValueError:
-            raise FetchRefused("The address has an invalid port.") from None
+            raise FetchRefused(_("The address has an invalid port.")) from None
         if not host:
-            raise FetchRefused("The address has no host name.")
+            raise FetchRefused(_("The address has no host name."))
         # A place at the gate for the whole fetch, from the lookup to the last byte.
         with gate.place(host) as place:
             address = _resolve(host, port, _remaining(deadline, host), allow_private, place)
@@ -257,7 +259,13 @@ class SafeFetcher(fetchers.Urllib2Fetcher):
                     while chunk := response.read1(65536):
                         size += len(chunk)
                         if size > max_bytes:
-                            raise FetchError(f"{host} sent more than {max_bytes // 1024} KB.")
+                            raise FetchError(
+                                _(
+                                    "%(host)s sent more than %(kilobytes)d KB.",
+                                    host=host,
+                                    kilobytes=max_bytes // 1024,
+                                )
+                            )
                         chunks.append(chunk)
                         _remaining(deadline, host)
                 return (
@@ -268,13 +276,19 @@ class SafeFetcher(fetchers.Urllib2Fetcher):
             except FetchError:
                 raise
             except ssl.SSLError as exc:
-                raise FetchError(f"The secure connection to {host} failed ({exc.reason}).") from exc
+                raise FetchError(
+                    _(
+                        "The secure connection to %(host)s failed (%(reason)s).",
+                        host=host,
+                        reason=exc.reason,
+                    )
+                ) from exc
             except (OSError, http.client.HTTPException) as exc:
                 if time.monotonic() >= deadline:
-                    raise FetchError(f"{host} did not answer in time.") from exc
+                    raise FetchError(_("%(host)s did not answer in time.", host=host)) from exc
                 if isinstance(exc, ConnectionRefusedError):
-                    raise FetchError(f"{host} refused the connection.") from exc
-                raise FetchError(f"{host} could not be reached.") from exc
+                    raise FetchError(_("%(host)s refused the connection.", host=host)) from exc
+                raise FetchError(_("%(host)s could not be reached.", host=host)) from exc
             finally:
                 watchdog.cancel()
                 if response is not None:
@@ -283,7 +297,7 @@ class SafeFetcher(fetchers.Urllib2Fetcher):
 
     def _response(self, url, status, headers, data):
         response = fetchers.HTTPResponse(final_url=url, status=status, headers=headers)
-        _, params = self._parseHeaderValue(headers.get("content-type", ""))
+        _content_type, params = self._parseHeaderValue(headers.get("content-type", ""))
         try:
             response.body = data.decode(params.get("charset", "latin1").strip('"'))
         except (LookupError, UnicodeDecodeError):
@@ -308,7 +322,7 @@ def _host(url: str) -> str:
 def _remaining(deadline: float, host: str) -> float:
     left = deadline - time.monotonic()
     if left <= 0:
-        raise FetchError(f"{host} did not answer in time.")
+        raise FetchError(_("%(host)s did not answer in time.", host=host))
     return left
 
 
@@ -344,17 +358,21 @@ def _resolve(host: str, port: int, timeout: float, allow_private: bool, place: P
     thread.start()
     thread.join(timeout)
     if not result:
-        raise FetchError(f"Looking up {host} took too long.")
+        raise FetchError(_("Looking up %(host)s took too long.", host=host))
     if isinstance(result[0], Exception):
-        raise FetchError(f"{host} could not be found.")
+        raise FetchError(_("%(host)s could not be found.", host=host))
     addresses = [info[4][0] for info in result[0]]
     if not addresses:
-        raise FetchError(f"{host} could not be found.")
+        raise FetchError(_("%(host)s could not be found.", host=host))
     if not allow_private:
         for address in addresses:
             if not is_public_address(address):
                 raise FetchRefused(
-                    f"{host} is on a private or local network, which this site does not contact."
+                    _(
+                        "%(host)s is on a private or local network, which this site does not "
+                        "contact.",
+                        host=host,
+                    )
                 )
     return addresses[0]
 

@@ -1,6 +1,8 @@
 import re
 from urllib.parse import urlsplit
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, ValidationError
@@ -20,34 +22,36 @@ class OpenIDIdentifier:
     def __call__(self, form, field):
         value = field.data
         if value.lower().startswith(XRI_PREFIXES):
-            raise ValidationError("XRI i-names are not supported. Enter a web address.")
+            raise ValidationError(_("XRI i-names are not supported. Enter a web address."))
         if any(c.isspace() or ord(c) < 0x20 for c in value):
-            raise ValidationError("An OpenID cannot contain spaces.")
+            raise ValidationError(_("An OpenID cannot contain spaces."))
         try:
             parts = urlsplit(value if SCHEME_RE.match(value) else "http://" + value)
         except ValueError:  # an unbalanced [ in an IPv6 host, say
-            raise ValidationError("That does not look like an OpenID.") from None
+            raise ValidationError(_("That does not look like an OpenID.")) from None
         if parts.scheme.lower() not in ("http", "https"):
-            raise ValidationError("Only http:// and https:// OpenIDs are supported.")
+            raise ValidationError(_("Only http:// and https:// OpenIDs are supported."))
         try:
             parts.port  # noqa: B018 - raises ValueError for a malformed port
         except ValueError:
-            raise ValidationError("That OpenID has an invalid port number.") from None
+            raise ValidationError(_("That OpenID has an invalid port number.")) from None
         host = parts.hostname
         if not host or not (host == "localhost" or "." in host or ":" in host):
             raise ValidationError(
-                "That does not look like an OpenID. Enter a web address such as "
-                "https://example.com/you."
+                _(
+                    "That does not look like an OpenID. Enter a web address such as "
+                    "https://example.com/you."
+                )
             )
 
 
 def openid_field() -> StringField:
     return StringField(
-        "OpenID",
+        _l("OpenID"),
         filters=[strip_whitespace],
         validators=[
-            DataRequired("Enter your OpenID, or choose a provider below."),
-            Length(max=2000, message="That OpenID is too long."),
+            DataRequired(_l("Enter your OpenID, or choose a provider below.")),
+            Length(max=2000, message=_l("That OpenID is too long.")),
             OpenIDIdentifier(),
         ],
         render_kw={"placeholder": "https://example.com/you", "autocomplete": "url"},
@@ -56,10 +60,10 @@ def openid_field() -> StringField:
 
 class LoginForm(FlaskForm):
     openid = openid_field()
-    remember_me = BooleanField("Remember me")
-    submit = SubmitField("Sign in")
+    remember_me = BooleanField(_l("Remember me"))
+    submit = SubmitField(_l("Sign in"))
 
 
 class LinkOpenIDForm(FlaskForm):
     openid = openid_field()
-    submit = SubmitField("Link")
+    submit = SubmitField(_l("Link"))

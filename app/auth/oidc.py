@@ -20,6 +20,7 @@ from functools import cache
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app
+from flask_babel import gettext as _
 
 from ..urls import external_url
 from .fetcher import FetchError, gate
@@ -110,7 +111,7 @@ def dev_provider() -> Provider:
     issuer = external_url("devoidc.index").rstrip("/")
     return Provider(
         DEV_KEY,
-        "Built-in OpenID Connect (development)",
+        _("Built-in OpenID Connect (development)"),
         issuer,
         current_app.config["DEV_OIDC_CLIENT_ID"],
         current_app.config["DEV_OIDC_CLIENT_SECRET"],
@@ -184,8 +185,11 @@ def metadata(provider: Provider) -> dict:
     data = client(provider).load_server_metadata()
     if data.get("issuer") != provider.issuer:
         raise SignInFailed(
-            f"{provider.name} is not set up correctly: its discovery document names "
-            "another issuer. You were not signed in."
+            _(
+                "%(provider)s is not set up correctly: its discovery document names "
+                "another issuer. You were not signed in.",
+                provider=provider.name,
+            )
         )
     algorithms = data.get("id_token_signing_alg_values_supported") or ["RS256"]
     data["id_token_signing_alg_values_supported"] = [
@@ -209,7 +213,9 @@ def start(provider: Provider, **params):
         raise SignInFailed(str(error)) from None
     except (requests.RequestException, ValueError, KeyError, RuntimeError) as error:
         current_app.logger.warning("OpenID Connect: %s did not answer: %s", provider.key, error)
-        raise SignInFailed(f"Could not reach {provider.name}. Try again later.") from None
+        raise SignInFailed(
+            _("Could not reach %(provider)s. Try again later.", provider=provider.name)
+        ) from None
 
 
 def finish(provider: Provider) -> tuple[dict, str]:
@@ -231,20 +237,30 @@ def finish(provider: Provider) -> tuple[dict, str]:
     except JoseError as error:
         current_app.logger.warning("OpenID Connect: %s ID token refused: %r", provider.key, error)
         raise SignInFailed(
-            f"{provider.name}'s answer could not be verified, so you were not signed in."
+            _(
+                "%(provider)s's answer could not be verified, so you were not signed in.",
+                provider=provider.name,
+            )
         ) from None
     except (requests.RequestException, ValueError, KeyError, RuntimeError) as error:
         current_app.logger.warning("OpenID Connect: %s failed: %r", provider.key, error)
         raise SignInFailed(
-            f"{provider.name} did not complete the sign-in. Try again later."
+            _("%(provider)s did not complete the sign-in. Try again later.", provider=provider.name)
         ) from None
     claims = token.get("userinfo")
     if not claims:
-        raise SignInFailed(f"{provider.name} sent no ID token, so you were not signed in.")
+        raise SignInFailed(
+            _("%(provider)s sent no ID token, so you were not signed in.", provider=provider.name)
+        )
     sub = claims.get("sub")
     # OpenID Connect Core 2: a case-sensitive string of at most 255 ASCII characters.
     if not isinstance(sub, str) or not 0 < len(sub) <= 255 or not sub.isascii():
-        raise SignInFailed(f"{provider.name} sent an unusable identity, so you were not signed in.")
+        raise SignInFailed(
+            _(
+                "%(provider)s sent an unusable identity, so you were not signed in.",
+                provider=provider.name,
+            )
+        )
     claims = dict(claims)
     if lacks_profile(provider, claims):
         claims = with_userinfo(claims, userinfo(provider, token, sub))
@@ -262,7 +278,10 @@ def check_issuer_parameter(provider: Provider, data: dict) -> None:
     if (advertised and iss is None) or (iss is not None and iss != provider.issuer):
         current_app.logger.warning("OpenID Connect: %s answered with iss %r", provider.key, iss)
         raise SignInFailed(
-            f"That answer did not come from {provider.name}, so you were not signed in."
+            _(
+                "That answer did not come from %(provider)s, so you were not signed in.",
+                provider=provider.name,
+            )
         )
 
 
@@ -324,10 +343,14 @@ def with_userinfo(claims: dict, info: dict) -> dict:
 def failure_message(provider: Provider, error) -> str:
     """Say why ``error`` (Authlib's OAuthError) ended the sign-in."""
     if error.error == "mismatching_state":
-        return "That sign-in was not started in this browser, or it expired. Please try again."
+        return _("That sign-in was not started in this browser, or it expired. Please try again.")
     if error.error == "access_denied":
-        return f"You cancelled the sign-in at {provider.name}."
-    return f"{provider.name} refused the sign-in ({error.error}). Please try again."
+        return _("You cancelled the sign-in at %(provider)s.", provider=provider.name)
+    return _(
+        "%(provider)s refused the sign-in (%(error)s). Please try again.",
+        provider=provider.name,
+        error=error.error,
+    )
 
 
 BACKCHANNEL_EVENT = "http://schemas.openid.net/event/backchannel-logout"

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app, request, session
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
@@ -100,16 +101,22 @@ def unavailable() -> str | None:
     """Why passkeys cannot be used on this page, or None when they can."""
     host = configured_host()
     if host is None:
-        return (
+        return _(
             "Passkeys are off: a passkey belongs to a site's name, and this site's is not "
             "configured (SERVER_NAME or TRUSTED_HOSTS)."
         )
     if is_ip_address(host):
-        return f"Passkeys are off: they need a site name, and this site is configured as {host}."
+        return _(
+            "Passkeys are off: they need a site name, and this site is configured as %(host)s.",
+            host=host,
+        )
     if relying_party() is None:
         port = urlsplit(request.host_url).port
         address = f"{request.scheme}://{host}{f':{port}' if port else ''}"
-        return f"Passkeys work at {address}, the site's own name, not at this address."
+        return _(
+            "Passkeys work at %(address)s, the site's own name, not at this address.",
+            address=address,
+        )
     return None
 
 
@@ -185,22 +192,24 @@ def take_challenge(purpose: str) -> bytes:
     """The challenge of this session's ceremony, which ends now."""
     ceremony = session.pop(CEREMONY, None)
     if not isinstance(ceremony, dict) or ceremony.get("purpose") != purpose:
-        raise PasskeyFailed("That passkey request was not started here. Please try again.")
+        raise PasskeyFailed(_("That passkey request was not started here. Please try again."))
     if ceremony.get("token") != (current_user.get_id() if current_user.is_authenticated else None):
-        raise PasskeyFailed("You were signed in or out since that passkey request. Try again.")
+        raise PasskeyFailed(_("You were signed in or out since that passkey request. Try again."))
     if not 0 <= time.time() - ceremony.get("at", 0) <= CHALLENGE_SECONDS:
-        raise PasskeyFailed("That passkey request timed out. Please try again.")
+        raise PasskeyFailed(_("That passkey request timed out. Please try again."))
     return base64.urlsafe_b64decode(ceremony["challenge"])
 
 
 def answer(value: str | None) -> str:
     if not value:
         raise PasskeyFailed(
-            "Your browser sent no passkey. Passkeys need a browser that supports them, "
-            "with JavaScript on."
+            _(
+                "Your browser sent no passkey. Passkeys need a browser that supports them, "
+                "with JavaScript on."
+            )
         )
     if len(value) > MAX_ANSWER_CHARS:
-        raise PasskeyFailed("That passkey answer could not be read.")
+        raise PasskeyFailed(_("That passkey answer could not be read."))
     return value
 
 
@@ -224,7 +233,7 @@ def verify_registration(user: User, credential: str | None, rp: RelyingParty) ->
     except (WebAuthnException, ValueError, TypeError, KeyError) as error:
         current_app.logger.info("passkey registration refused: %r", error)
         raise PasskeyFailed(
-            "Your browser's answer did not verify, so no passkey was added."
+            _("Your browser's answer did not verify, so no passkey was added.")
         ) from None
     transports = [t.value for t in parsed.response.transports or ()]
     use_challenge(challenge)
@@ -250,20 +259,20 @@ def verify_authentication(purpose: str, credential: str | None, rp: RelyingParty
     try:
         parsed = parse_authentication_credential_json(credential)
     except (WebAuthnException, ValueError, TypeError, KeyError):
-        raise PasskeyFailed("That passkey answer could not be read.") from None
+        raise PasskeyFailed(_("That passkey answer could not be read.")) from None
     passkey = db.session.scalar(sa.select(Passkey).where(Passkey.credential_id == parsed.raw_id))
     if passkey is None or (purpose == "prove" and passkey.user_id != current_user.id):
         raise PasskeyFailed(
-            "That passkey is not one of this site's accounts' (it may have been removed)."
+            _("That passkey is not one of this site's accounts' (it may have been removed).")
             if passkey is None
-            else "That passkey is not one of this account's, so it does not prove it is you."
+            else _("That passkey is not one of this account's, so it does not prove it is you.")
         )
     owner_handle = db.session.scalar(
         sa.select(User.webauthn_handle).where(User.id == passkey.user_id)
     )
     handle = parsed.response.user_handle
     if handle is not None and handle != owner_handle:
-        raise PasskeyFailed("That passkey answer does not match its account.")
+        raise PasskeyFailed(_("That passkey answer does not match its account."))
     try:
         verified = verify_authentication_response(
             credential=parsed,
@@ -277,7 +286,7 @@ def verify_authentication(purpose: str, credential: str | None, rp: RelyingParty
     except (WebAuthnException, ValueError, TypeError, KeyError) as error:
         current_app.logger.info("passkey %s refused: %r", passkey.id, error)
         raise PasskeyFailed(
-            "Your passkey's answer did not verify, so you were not signed in."
+            _("Your passkey's answer did not verify, so you were not signed in.")
         ) from None
     use_challenge(challenge)
     passkey.sign_count = verified.new_sign_count
@@ -296,4 +305,4 @@ def use_challenge(challenge: bytes) -> None:
         db.session.execute(USE_CHALLENGE, {"challenge": challenge, "used": now})
     except IntegrityError:
         db.session.rollback()
-        raise PasskeyFailed("That passkey answer was already used. Please try again.") from None
+        raise PasskeyFailed(_("That passkey answer was already used. Please try again.")) from None

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from functools import wraps
 
 from flask import current_app, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from openid.extensions.draft import pape5 as pape
 
@@ -56,9 +57,11 @@ def recently_proved() -> bool:
 def proof_required(what: str):
     """Let a POST to the decorated view through only after a recent proof.
 
-    ``what`` ends the sentence "To ..., prove it is you", e.g. "delete your
-    account". Without a proof, the request is kept and the person is sent to
-    prove it; CSRFProtect has already checked the form's token.
+    ``what`` ends the sentence "To ..., prove it is you", e.g. ``_l("delete
+    your account")``: lazy, since it is given at import; the session keeps it
+    in the words of the request that waits. Without a proof, the request is
+    kept and the person is sent to prove it; CSRFProtect has already checked
+    the form's token.
     """
 
     def decorator(view):
@@ -68,7 +71,7 @@ def proof_required(what: str):
                 return view(*args, **kwargs)
             fields = [(k, v) for k, v in request.form.items(multi=True) if k != "csrf_token"]
             if len(json.dumps(fields)) > MAX_PENDING_CHARS:
-                flash("That form is too long to keep while you prove it is you.", "error")
+                flash(_("That form is too long to keep while you prove it is you."), "error")
                 return redirect(url_for("account.index"))
             query = request.query_string.decode()
             session[PENDING] = {
@@ -76,7 +79,7 @@ def proof_required(what: str):
                 "at": int(time.time()),
                 "url": request.script_root + request.path + (f"?{query}" if query else ""),
                 "fields": fields,
-                "what": what,
+                "what": str(what),
             }
             session.pop(PROVING, None)
             return redirect(url_for("account.reauthenticate"))
@@ -123,21 +126,27 @@ def check_proof(proving: dict | None, owner_id: int | None, kind: str, auth_time
     :raise NotProved: with a sentence for the person.
     """
     if not current_user.is_authenticated or not _mine(proving):
-        raise NotProved("You were signed out before you finished proving it is you.")
+        raise NotProved(_("You were signed out before you finished proving it is you."))
     if owner_id != current_user.id:
         raise NotProved(
-            "That identity is not one of this account's, so it does not prove it is you."
+            _("That identity is not one of this account's, so it does not prove it is you.")
         )
     if auth_time is None and kind == "openid":
         return  # no PAPE at this provider: its word is all there is (README)
     started = proving.get("started", 0)
     if not isinstance(auth_time, int | float) or isinstance(auth_time, bool):
         raise NotProved(
-            f"{provider} did not say when you signed in, so this did not prove it is you."
+            _(
+                "%(provider)s did not say when you signed in, so this did not prove it is you.",
+                provider=provider,
+            )
         )
     if auth_time < started - CLOCK_SKEW_SECONDS:
         raise NotProved(
-            f"{provider} did not ask you to sign in again, so this did not prove it is you."
+            _(
+                "%(provider)s did not ask you to sign in again, so this did not prove it is you.",
+                provider=provider,
+            )
         )
 
 

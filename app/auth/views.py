@@ -12,6 +12,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from ..extensions import csrf, db, oid, ratelimit
@@ -39,7 +40,7 @@ def providers() -> list[dict]:
     listed = [dict(p) for p in current_app.config["OPENID_PROVIDERS"]]
     if current_app.config["DEV_OPENID_PROVIDER"]:
         url = external_url("devprovider.identifier")
-        listed.insert(0, {"name": "Built-in provider (development)", "url": url})
+        listed.insert(0, {"name": _("Built-in provider (development)"), "url": url})
     for provider in listed:
         provider["needs_username"] = "{username}" in provider["url"]
     return listed
@@ -69,7 +70,7 @@ def login():
         return oid.try_login(form.openid.data, ask_for=["nickname", "email"])
     status = 200
     if form.is_submitted() and form.csrf_token.errors:
-        flash("The sign-in form expired. Please try again.", "error")
+        flash(_("The sign-in form expired. Please try again."), "error")
         status = 400
     elif not form.is_submitted():
         # After a failed round trip, show what was typed and ticked.
@@ -77,7 +78,7 @@ def login():
         form.remember_me.data = session.get("remember_me", False)
     return render_template(
         "auth/login.html",
-        title="Sign in",
+        title=_("Sign in"),
         form=form,
         providers=providers(),
         oidc_providers=oidc.providers(),
@@ -120,11 +121,11 @@ def complete_sign_in(claim: Claim, next_url: str):
         return complete_link(claim, session.pop(LINK_TO))
     email = clean_email(claim.email)
     if current_app.config["OPENID_REQUIRE_EMAIL"] and email is None:
-        flash("Invalid login: this site needs an email address from your provider.", "error")
+        flash(_("Invalid login: this site needs an email address from your provider."), "error")
         return redirect(url_for("auth.login"))
     user = find_or_create_user(replace(claim, email=email))
     if not user.is_active:
-        flash("This account has been disabled. Contact the site's administrators.", "error")
+        flash(_("This account has been disabled. Contact the site's administrators."), "error")
         return redirect(url_for("auth.login"))
     start_session(user, claim.provider, bool(session.get("remember_me")), claim)
     # After login_user, whose reads of the account its commit would expire.
@@ -246,7 +247,7 @@ def passkey_login():
     user = db.session.get(User, passkey.user_id)
     if not user.is_active:
         db.session.rollback()
-        flash("This account has been disabled. Contact the site's administrators.", "error")
+        flash(_("This account has been disabled. Contact the site's administrators."), "error")
         return redirect(url_for("auth.login"))
     forget_unfinished()
     user_id, way = user.id, passkeys.label(passkey)
@@ -280,25 +281,31 @@ def oidc_backchannel_logout(key: str):
     return "", 200, headers
 
 
-LINK_MESSAGES = {
-    "linked": ("{provider} identity linked. You can now sign in with it too.", "info"),
-    "already linked": ("That identity is already linked to your account.", "info"),
-    "taken": (
-        "That identity signs in to another account, so it was not linked. Sign in with "
-        "it and delete that account first if you want to move it here.",
-        "error",
-    ),
-}
+def link_message(outcome: str, provider: str) -> tuple[str, str]:
+    """What to say of ``link_identity``'s ``outcome``, and the flash category."""
+    return {
+        "linked": (
+            _("%(provider)s identity linked. You can now sign in with it too.", provider=provider),
+            "info",
+        ),
+        "already linked": (_("That identity is already linked to your account."), "info"),
+        "taken": (
+            _(
+                "That identity signs in to another account, so it was not linked. Sign in with "
+                "it and delete that account first if you want to move it here."
+            ),
+            "error",
+        ),
+    }[outcome]
 
 
 def complete_link(claim: Claim, token: str):
     """Link a verified identity to the signed-in account that asked for it."""
     if not current_user.is_authenticated or current_user.get_id() != token:
-        flash("You were signed out before the link finished. Sign in and try again.", "error")
+        flash(_("You were signed out before the link finished. Sign in and try again."), "error")
         return redirect(url_for("auth.login"))
     outcome = link_identity(db.session.get(User, current_user.id), claim)
-    message, category = LINK_MESSAGES[outcome]
-    flash(message.format(provider=claim.provider), category)
+    flash(*link_message(outcome, claim.provider))
     return redirect(url_for("account.index"))
 
 
@@ -312,7 +319,7 @@ def logout():
         ended = sessions.end(current_user.get_id())
         db.session.commit()
         logout_user()
-        flash("You have been signed out.", "info")
+        flash(_("You have been signed out."), "info")
         at_provider = ended and oidc.provider_logout_url(ended.oidc_issuer, ended.id_token)
         return redirect(at_provider or url_for("auth.login"))
-    return render_template("auth/logout.html", title="Sign out", form=form)
+    return render_template("auth/logout.html", title=_("Sign out"), form=form)

@@ -1,3 +1,4 @@
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, StringField, SubmitField
 from wtforms.validators import DataRequired, Optional, Regexp
@@ -7,20 +8,21 @@ class ApproveForm(FlaskForm):
     # The relying party's request, carried through the page unchanged.
     openid_request = HiddenField()
     username = StringField(
-        "Username",
+        _l("Username"),
         validators=[
-            DataRequired("Choose a username."),
-            Regexp(r"^[A-Za-z0-9_.-]{1,64}$", message="Use letters, digits, _ . and - only."),
+            DataRequired(_l("Choose a username.")),
+            Regexp(r"^[A-Za-z0-9_.-]{1,64}$", message=_l("Use letters, digits, _ . and - only.")),
         ],
     )
     email = EmailField(
-        "Email (optional)",
+        _l("Email (optional)"),
         validators=[
             Optional(),
             Regexp(
-                r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="Enter an email address, or leave it empty."
+                r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+                message=_l("Enter an email address, or leave it empty."),
             ),
         ],
     )
-    approve = SubmitField("Approve")
-    cancel = SubmitField("Cancel")
+    approve = SubmitField(_l("Approve"))
+    cancel = SubmitField(_l("Cancel"))

@@ -23,6 +23,7 @@ from authlib.oidc.core import UserInfo
 from authlib.oidc.core.grants import OpenIDCode
 from authlib.oidc.core.models import AuthorizationCodeMixin
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request
+from flask_babel import gettext as _
 from joserfc.jwk import RSAKey
 
 from ..auth.oidc import DEV_KEY
@@ -230,7 +231,7 @@ def authorization_server() -> AuthorizationServer:
 
 @bp.route("/")
 def index():
-    return render_template("devprovider/oidc.html", title="Development OpenID Connect provider")
+    return render_template("devprovider/oidc.html", title=_("Development OpenID Connect provider"))
 
 
 @bp.route("/.well-known/openid-configuration")
@@ -269,7 +270,7 @@ def authorize():
         # Not a request this provider can send anyone back from.
         return render_template(
             "devprovider/endpoint.html",
-            title="Bad OpenID Connect request",
+            title=_("Bad OpenID Connect request"),
             error=f"{error.error}: {error.description}",
         ), 400
     form = ApproveForm()
@@ -283,7 +284,7 @@ def authorize():
         form.username.data = "demo"
     return render_template(
         "devprovider/approve.html",
-        title="Approve sign-in",
+        title=_("Approve sign-in"),
         form=form,
         action=request.script_root + request.full_path,
         realm=site_root(),
@@ -320,8 +321,8 @@ def logout():
     if client_id not in audience or back != external_url("auth.login"):
         return render_template(
             "devprovider/endpoint.html",
-            title="Bad logout request",
-            error="The ID token hint or the address to return to is not this site's.",
+            title=_("Bad logout request"),
+            error=_("The ID token hint or the address to return to is not this site's."),
         ), 400
     send_backchannel_logout(hint.get("sub"), hint.get("sid"))
     return redirect(back)

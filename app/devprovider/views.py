@@ -20,6 +20,7 @@ from flask import (
     render_template,
     request,
 )
+from flask_babel import gettext as _
 from markupsafe import Markup
 from openid.extensions import ax, sreg
 from openid.extensions.draft import pape5 as pape
@@ -88,7 +89,7 @@ def identifier():
     if wants_xrds():
         return xrds(SERVER_TYPE)
     response = Response(
-        render_template("devprovider/index.html", title="Development OpenID provider")
+        render_template("devprovider/index.html", title=_("Development OpenID provider"))
     )
     response.headers["X-XRDS-Location"] = external_url("devprovider.identifier")
     return response
@@ -120,7 +121,7 @@ def endpoint():
     except ProtocolError as error:
         return protocol_error(server, error)
     if openid_request is None:
-        return render_template("devprovider/endpoint.html", title="OpenID endpoint")
+        return render_template("devprovider/endpoint.html", title=_("OpenID endpoint"))
     if isinstance(openid_request, CheckIDRequest):
         if openid_request.immediate:
             return send(server, openid_request.answer(False))
@@ -165,8 +166,11 @@ def show_approval(openid_request: CheckIDRequest, form: ApproveForm | None = Non
     if not openid_request.idSelect() and username_of(openid_request.identity) is None:
         return render_template(
             "devprovider/endpoint.html",
-            title="Unknown identity",
-            error=f"{openid_request.identity} is not an identity of this provider.",
+            title=_("Unknown identity"),
+            error=_(
+                "%(identity)s is not an identity of this provider.",
+                identity=openid_request.identity,
+            ),
         ), 400
     username = requested_username(openid_request)
     form = form or ApproveForm(username=username or "demo")
@@ -174,7 +178,7 @@ def show_approval(openid_request: CheckIDRequest, form: ApproveForm | None = Non
     pape_request = pape.Request.fromOpenIDRequest(openid_request)
     return render_template(
         "devprovider/approve.html",
-        title="Approve sign-in",
+        title=_("Approve sign-in"),
         form=form,
         username=username,
         realm=openid_request.trust_root,
@@ -208,7 +212,7 @@ def send(server: Server, openid_response):
         if openid_response.needsSigning():
             openid_response = server.signatory.sign(openid_response)
         markup = Markup(openid_response.toFormMarkup({"data-autosubmit": "true"}))
-        return render_template("devprovider/post.html", title="Returning", form_markup=markup)
+        return render_template("devprovider/post.html", title=_("Returning"), form_markup=markup)
     web_response = server.encodeResponse(openid_response)
     return Response(web_response.body, web_response.code, web_response.headers)
 
@@ -221,5 +225,5 @@ def protocol_error(server: Server, error: ProtocolError):
     if encoding == ENCODE_KVFORM:
         return Response(error.encodeToKVForm(), 400, mimetype="text/plain")
     return render_template(
-        "devprovider/endpoint.html", title="Bad OpenID request", error=str(error)
+        "devprovider/endpoint.html", title=_("Bad OpenID request"), error=str(error)
     ), 400

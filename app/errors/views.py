@@ -3,6 +3,8 @@
 import sqlite3
 
 from flask import Blueprint, current_app, g, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
@@ -11,19 +13,31 @@ from ..extensions import db, login
 
 bp = Blueprint("errors", __name__)
 
+# The names of these errors as Werkzeug gives them, to be translated; any
+# other error keeps Werkzeug's name and description.
+NAMES = {
+    400: _l("Bad Request"),
+    404: _l("Not Found"),
+    405: _l("Method Not Allowed"),
+    429: _l("Too Many Requests"),
+    500: _l("Internal Server Error"),
+    503: _l("Service Unavailable"),
+}
 MESSAGES = {
-    400: "The request could not be understood. Go back and try again.",
-    404: "There is no page at this address.",
-    405: "This page cannot be used that way.",
-    429: "You are doing that too often. Wait a minute and try again.",
-    500: "Something went wrong on our side. It has been logged; please try again later.",
-    503: "The site is briefly unavailable. Please try again in a minute.",
+    400: _l("The request could not be understood. Go back and try again."),
+    404: _l("There is no page at this address."),
+    405: _l("This page cannot be used that way."),
+    429: _l("You are doing that too often. Wait a minute and try again."),
+    500: _l("Something went wrong on our side. It has been logged; please try again later."),
+    503: _l("The site is briefly unavailable. Please try again in a minute."),
 }
 # Seconds after which a 503's cause (a restart, a long write) is likely over.
 RETRY_AFTER_SECONDS = 10
 
 
-def render_error(code: int, name: str, message: str, headers=()):
+def render_error(code: int, name, message, headers=()):
+    # Lazy texts become the reader's words here, once.
+    name, message = str(name), str(message)
     return (
         render_template("errors/error.html", title=name, code=code, name=name, message=message),
         code,
@@ -35,9 +49,11 @@ def render_error(code: int, name: str, message: str, headers=()):
 def csrf_error(error):
     return render_error(
         400,
-        "Form expired",
-        "The form has expired or was not sent from this site. "
-        "Go back, reload the page and try again.",
+        _("Form expired"),
+        _(
+            "The form has expired or was not sent from this site. "
+            "Go back, reload the page and try again."
+        ),
     )
 
 
@@ -45,7 +61,7 @@ def csrf_error(error):
 def untrusted_host(error):
     # A Host outside TRUSTED_HOSTS: no URL can be built for it, so no layout.
     return (
-        "400 Bad Request: this site is not served under that host name.\n",
+        _("400 Bad Request: this site is not served under that host name.") + "\n",
         400,
         {"Content-Type": "text/plain; charset=utf-8"},
     )
@@ -58,7 +74,10 @@ def http_error(error):
     # Keep what the error says in headers: Retry-After (429), Allow (405).
     headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
     return render_error(
-        error.code, error.name, MESSAGES.get(error.code, error.description), headers
+        error.code,
+        NAMES.get(error.code, error.name),
+        MESSAGES.get(error.code, error.description),
+        headers,
     )
 
 
@@ -66,7 +85,7 @@ def http_error(error):
 def internal_error(error):
     # The failed request may have left the session mid-transaction.
     db.session.rollback()
-    return render_error(500, "Internal Server Error", MESSAGES[500])
+    return render_error(500, NAMES[500], MESSAGES[500])
 
 
 @bp.app_errorhandler(OperationalError)
@@ -84,11 +103,9 @@ def database_error(error):
         current_app.logger.error(
             "Exception on %s [%s]", request.path, request.method, exc_info=error
         )
-        return render_error(500, "Internal Server Error", MESSAGES[500])
+        return render_error(500, NAMES[500], MESSAGES[500])
     current_app.logger.warning("database unavailable: %s", error.orig or error)
-    return render_error(
-        503, "Service Unavailable", MESSAGES[503], {"Retry-After": str(RETRY_AFTER_SECONDS)}
-    )
+    return render_error(503, NAMES[503], MESSAGES[503], {"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
 def unreachable(error) -> bool:

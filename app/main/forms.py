@@ -1,3 +1,4 @@
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
@@ -8,19 +9,19 @@ from ..models import POST_MAX_LENGTH
 
 class PostForm(FlaskForm):
     post = TextAreaField(
-        "Say something",
+        _l("Say something"),
         filters=[strip_whitespace],
         validators=[
-            DataRequired("Write something first."),
+            DataRequired(_l("Write something first.")),
             Length(
                 max=POST_MAX_LENGTH,
-                message=f"A post can be at most {POST_MAX_LENGTH} characters.",
+                message=_l("A post can be at most %(max)d characters."),
             ),
-            no_control_characters("A post"),
+            no_control_characters(_l("A post cannot contain control characters.")),
         ],
         render_kw={"rows": 3},
     )
-    submit = SubmitField("Post")
+    submit = SubmitField(_l("Post"))
 
 
 class DeletePostForm(FlaskForm):
@@ -28,4 +29,4 @@ class DeletePostForm(FlaskForm):
     button deletes. ``next`` is where to go afterwards, a path on this site."""
 
     next = HiddenField()
-    confirm = SubmitField("Delete")
+    confirm = SubmitField(_l("Delete"))

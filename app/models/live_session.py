@@ -61,7 +61,14 @@ _user, _live = User.__table__, LiveSession.__table__
 # One statement per request: the session, its account, and whether both
 # still hold. Core columns, not User.id...: the ORM would add its own work.
 SIGNED_IN_USER = (
-    sa.select(_user.c.id, _user.c.nickname, _live.c.id.label("session_id"), _live.c.last_seen)
+    sa.select(
+        _user.c.id,
+        _user.c.nickname,
+        _user.c.locale,
+        _user.c.timezone,
+        _live.c.id.label("session_id"),
+        _live.c.last_seen,
+    )
     .join_from(_live, _user, _live.c.user_id == _user.c.id)
     .where(
         _live.c.key_hash == sa.bindparam("key_hash"),
@@ -102,7 +109,7 @@ def load_user(key: str) -> SignedInUser | None:
         return None
     if now - as_utc(row.last_seen) > LAST_SEEN_INTERVAL:
         record_seen(row.id, row.session_id, now)
-    return SignedInUser(row.id, row.nickname, key, row.session_id)
+    return SignedInUser(row.id, row.nickname, key, row.session_id, row.locale, row.timezone)
 
 
 def record_seen(user_id: int, session_id: int, now: datetime) -> None:

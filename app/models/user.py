@@ -17,6 +17,8 @@ if TYPE_CHECKING:  # relationships name them; they import this module
 
 NICKNAME_MAX_LENGTH = 64
 ABOUT_ME_MAX_LENGTH = 140
+LOCALE_MAX_LENGTH = 16
+TIMEZONE_MAX_LENGTH = 64
 # How stale "last seen" may be: writing it on every request would make every
 # page a write.
 LAST_SEEN_INTERVAL = timedelta(minutes=5)
@@ -39,6 +41,10 @@ class User(UserMixin, db.Model):
     webauthn_handle: Mapped[bytes | None] = mapped_column(
         sa.LargeBinary(64), unique=True, index=True
     )
+    # The reader's choices: a language code of LANGUAGES, and an IANA time
+    # zone; none means the browser's language and UTC.
+    locale: Mapped[str | None] = mapped_column(sa.String(LOCALE_MAX_LENGTH))
+    timezone: Mapped[str | None] = mapped_column(sa.String(TIMEZONE_MAX_LENGTH))
     # A disabled account cannot sign in and loses any live session.
     active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     # The key of the session being started, for login_user: what the session
@@ -85,13 +91,23 @@ class SignedInUser(UserMixin):
     request, ``current_user`` is the User itself; both have what pages use.
     """
 
-    __slots__ = ("id", "nickname", "session_key", "session_id")
+    __slots__ = ("id", "nickname", "session_key", "session_id", "locale", "timezone")
 
-    def __init__(self, id: int, nickname: str, session_key: str, session_id: int):
+    def __init__(
+        self,
+        id: int,
+        nickname: str,
+        session_key: str,
+        session_id: int,
+        locale: str | None = None,
+        timezone: str | None = None,
+    ):
         self.id = id
         self.nickname = nickname
         self.session_key = session_key
         self.session_id = session_id
+        self.locale = locale
+        self.timezone = timezone
 
     def get_id(self) -> str:
         return self.session_key

@@ -1,5 +1,6 @@
 // Provider buttons on the login page fill the OpenID field; a provider whose
-// address holds "{username}" asks for the username first.
+// address holds "{username}" asks for the username first, in the words of
+// its data-needs-username.
 document.addEventListener("DOMContentLoaded", () => {
   const field = document.getElementById("openid");
   if (!field) return;
@@ -7,7 +8,7 @@ document.addEventListener("DOMContentLoaded", () => {
     button.addEventListener("click", () => {
       let url = button.dataset.url;
       if (button.dataset.needsUsername) {
-        const name = window.prompt(`Your ${button.textContent.trim()} username:`);
+        const name = window.prompt(button.dataset.needsUsername);
         if (!name) return;
         url = url.replace("{username}", encodeURIComponent(name.trim()));
       }

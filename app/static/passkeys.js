@@ -6,8 +6,11 @@
 // is submitted; data-options is where the options are: a <script
 // type="application/json"> selector, or a URL to POST for them. The answer
 // goes into the form's "credential" field and the form is submitted to the
-// button's formaction (or the form's action).
+// button's formaction (or the form's action). What it says comes in the
+// page's language from the script tag's data-messages (JSON).
 (() => {
+  const MESSAGES = JSON.parse(document.currentScript.dataset.messages);
+
   const decode = (text) => {
     const base64 = text.replace(/-/g, "+").replace(/_/g, "/");
     const padded = base64 + "===".slice((base64.length + 3) % 4);
@@ -51,13 +54,6 @@
     });
   };
 
-  const MESSAGES = {
-    NotAllowedError: "The passkey request was cancelled, or it timed out. Nothing was changed.",
-    InvalidStateError: "This device already has a passkey for your account.",
-    SecurityError: "This page's address cannot use passkeys.",
-    AbortError: "The passkey request was cancelled.",
-  };
-
   const say = (form, message) => {
     const place = form.querySelector(".passkey-error");
     place.textContent = message;
@@ -73,7 +69,7 @@
       credentials: "same-origin",
     });
     const data = await reply.json().catch(() => ({}));
-    if (!reply.ok) throw new Error(data.error || "The site could not start the passkey request.");
+    if (!reply.ok) throw new Error(data.error || MESSAGES.noOptions);
     return data;
   }
 
@@ -97,7 +93,7 @@
         : await navigator.credentials.get({ publicKey: requestOptions(o) });
       send(form, button, credential);
     } catch (error) {
-      say(form, MESSAGES[error.name] || error.message || "The passkey could not be used.");
+      say(form, MESSAGES[error.name] || error.message || MESSAGES.failed);
     }
   }
 
@@ -121,7 +117,7 @@
       const form = button.form;
       if (!window.PublicKeyCredential || !navigator.credentials) {
         button.disabled = true;
-        say(form, "This browser cannot use passkeys.");
+        say(form, MESSAGES.unsupported);
         continue;
       }
       button.addEventListener("click", (event) => {

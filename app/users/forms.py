@@ -1,3 +1,5 @@
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
@@ -9,38 +11,47 @@ from ..models import ABOUT_ME_MAX_LENGTH, NICKNAME_MAX_LENGTH
 
 class EditProfileForm(FlaskForm):
     nickname = StringField(
-        "Nickname",
+        _l("Nickname"),
         filters=[strip_whitespace],
         validators=[
-            DataRequired("A nickname is needed."),
+            DataRequired(_l("A nickname is needed.")),
             Length(
                 max=NICKNAME_MAX_LENGTH,
-                message=f"A nickname can be at most {NICKNAME_MAX_LENGTH} characters.",
+                message=_l("A nickname can be at most %(max)d characters."),
             ),
         ],
         render_kw={"autocomplete": "nickname", "spellcheck": "false"},
     )
     about_me = TextAreaField(
-        "About me",
+        _l("About me"),
         filters=[strip_whitespace],
         validators=[
             Length(
                 max=ABOUT_ME_MAX_LENGTH,
-                message=f"About me can be at most {ABOUT_ME_MAX_LENGTH} characters.",
+                message=_l("About me can be at most %(max)d characters."),
             ),
-            no_control_characters("About me"),
+            no_control_characters(_l("About me cannot contain control characters.")),
         ],
         render_kw={"rows": 3},
     )
-    submit = SubmitField("Save")
+    submit = SubmitField(_l("Save"))
 
     def validate_nickname(self, field):
         # The rules of a nickname made at sign-up (auth/accounts.py), said
         # rather than applied behind the person's back.
         cleaned = clean_nickname(field.data)
         if cleaned != field.data:
-            suggestion = f" (for example {cleaned})" if cleaned else ""
+            if cleaned:
+                raise ValidationError(
+                    _(
+                        "A nickname can have only letters, digits, _, . and -, and starts and "
+                        "ends with a letter or digit (for example %(suggestion)s).",
+                        suggestion=cleaned,
+                    )
+                )
             raise ValidationError(
-                "A nickname can have only letters, digits, _, . and -, and starts and ends "
-                f"with a letter or digit{suggestion}."
+                _(
+                    "A nickname can have only letters, digits, _, . and -, and starts and "
+                    "ends with a letter or digit."
+                )
             )

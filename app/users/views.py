@@ -11,6 +11,8 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
@@ -82,7 +84,7 @@ def profile(nickname: str):
 def follow(nickname: str):
     person = find(PERSON, nickname)
     if person.id == current_user.id:
-        flash("You cannot follow yourself.", "error")
+        flash(_("You cannot follow yourself."), "error")
         return redirect(url_for(".profile", nickname=nickname))
     try:
         db.session.execute(
@@ -91,9 +93,9 @@ def follow(nickname: str):
         db.session.commit()
     except IntegrityError:  # already followed, maybe by a request a moment ago
         db.session.rollback()
-        flash(f"You already follow {nickname}.", "info")
+        flash(_("You already follow %(nickname)s.", nickname=nickname), "info")
     else:
-        flash(f"You are following {nickname}.", "info")
+        flash(_("You are following %(nickname)s.", nickname=nickname), "info")
     return redirect(url_for(".profile", nickname=nickname))
 
 
@@ -108,9 +110,9 @@ def unfollow(nickname: str):
     ).rowcount
     db.session.commit()
     if stopped:
-        flash(f"You are no longer following {nickname}.", "info")
+        flash(_("You are no longer following %(nickname)s.", nickname=nickname), "info")
     else:
-        flash(f"You do not follow {nickname}.", "info")
+        flash(_("You do not follow %(nickname)s.", nickname=nickname), "info")
     return redirect(url_for(".profile", nickname=nickname))
 
 
@@ -146,9 +148,9 @@ def people(nickname: str, which: str):
     params = {"person_id": person.id, "offset": (page - 1) * per_page, "limit": per_page + 1}
     rows = db.session.execute(PEOPLE_STATEMENTS[which], params).all()
     title = (
-        f"Who follows {person.nickname}"
+        _("Who follows %(nickname)s", nickname=person.nickname)
         if which == "followers"
-        else f"Whom {person.nickname} follows"
+        else _("Whom %(nickname)s follows", nickname=person.nickname)
     )
     return render_template(
         "users/people.html",
@@ -161,7 +163,7 @@ def people(nickname: str, which: str):
     )
 
 
-TAKEN = "That nickname is taken; choose another."
+TAKEN = _l("That nickname is taken; choose another.")
 
 
 def nickname_taken(nickname: str, user_id: int) -> bool:
@@ -187,9 +189,9 @@ def edit_profile():
                 db.session.rollback()
                 form.nickname.errors.append(TAKEN)
             else:
-                flash("Your profile is saved.", "info")
+                flash(_("Your profile is saved."), "info")
                 return redirect(url_for(".profile", nickname=form.nickname.data))
-    return render_template("users/edit_profile.html", title="Edit your profile", form=form)
+    return render_template("users/edit_profile.html", title=_("Edit your profile"), form=form)
 
 
 @bp.route("/avatar/<token>.svg")

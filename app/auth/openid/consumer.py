@@ -22,6 +22,7 @@ import time
 from functools import wraps
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_openid import OpenID, OpenIDResponse, SessionWrapper
 from openid.consumer.consumer import CANCEL, FAILURE, SETUP_NEEDED, SUCCESS, Consumer
 from openid.consumer.discover import DiscoveryFailure, OpenIDServiceEndpoint, discover
@@ -182,10 +183,17 @@ def _failure_message(exc: BaseException, identity_url: str) -> str:
     seen = exc
     while seen is not None:
         if isinstance(seen, FetchError):
-            return f"Could not sign in with {identity_url}: {seen}"
+            return _(
+                "Could not sign in with %(identity)s: %(reason)s",
+                identity=identity_url,
+                reason=str(seen),
+            )
         why = getattr(seen, "why", None)
         seen = why if isinstance(why, BaseException) else (seen.__cause__ or seen.__context__)
-    return f"No OpenID provider was found at {identity_url}. Check the address and try again."
+    return _(
+        "No OpenID provider was found at %(identity)s. Check the address and try again.",
+        identity=identity_url,
+    )
 
 
 class SafeOpenID(OpenID):
@@ -233,7 +241,12 @@ class SafeOpenID(OpenID):
             # python3-openid is old; whatever else a hostile provider's
             # documents make it raise must still end on the login page.
             current_app.logger.exception("OpenID sign-in could not start for %r", identity_url)
-            self.signal_error(f"Could not sign in with {identity_url}: its answer was not usable.")
+            self.signal_error(
+                _(
+                    "Could not sign in with %(identity)s: its answer was not usable.",
+                    identity=identity_url,
+                )
+            )
             return redirect(self.get_current_url())
         self.attach_reg_info(auth_request, ask_for, ask_for_optional)
         for extension in extensions or ():
@@ -262,12 +275,14 @@ class SafeOpenID(OpenID):
             # browser does send the session.
             fields = [(k, v) for k, v in request.form.items(multi=True)]
             return render_template(
-                "auth/bounce.html", title="Signing in", fields=fields, bounced=BOUNCED
+                "auth/bounce.html", title=_("Signing in"), fields=fields, bounced=BOUNCED
             )
         if not pending:
             # No sign-in was started in this browser session, or its answer
             # was already used: refuse unsolicited and replayed assertions.
-            self.signal_error("That sign-in has expired or was already used. Please sign in again.")
+            self.signal_error(
+                _("That sign-in has expired or was already used. Please sign in again.")
+            )
             return redirect(self.get_current_url())
         args = request.args.to_dict()
         args.update(request.form.to_dict())
@@ -280,14 +295,16 @@ class SafeOpenID(OpenID):
         if response is not None and response.status == SUCCESS:
             return self.after_login_func(OpenIDResponse(response, self.extension_responses))
         if response is not None and response.status == CANCEL:
-            self.signal_error("You cancelled the sign-in at your provider.")
+            self.signal_error(_("You cancelled the sign-in at your provider."))
         elif response is not None and response.status == SETUP_NEEDED:
-            self.signal_error("Your provider needs you to sign in there first.")
+            self.signal_error(_("Your provider needs you to sign in there first."))
         else:
             if response is not None and response.status == FAILURE:
                 current_app.logger.info("OpenID verification failed: %s", response.message)
             self.signal_error(
-                "Your provider's answer could not be verified, so you were not signed in. "
-                "Please try again."
+                _(
+                    "Your provider's answer could not be verified, so you were not signed in. "
+                    "Please try again."
+                )
             )
         return redirect(self.get_current_url())

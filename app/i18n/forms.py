@@ -1,0 +1,13 @@
+"""The footer's language menu."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectField, SubmitField
+
+
+class LanguageForm(FlaskForm):
+    # Each language is named in its own language, so the menu reads to
+    # someone who cannot read the page's.
+    locale = SelectField(_l("Language"), validate_choice=False)
+    next = HiddenField()
+    submit = SubmitField(_l("Change language"))

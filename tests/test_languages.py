@@ -1,0 +1,150 @@
+"""The page's language and time zone: the account's choice, else the footer's
+menu (a cookie), else the browser's Accept-Language, else English; times in
+the account's zone, else UTC."""
+
+from functools import cache
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+from app.extensions import db
+from app.models import User
+
+from .helpers import add_posts, csrf_token
+
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "app" / "translations"
+
+
+@cache
+def catalog(language: str):
+    with (TRANSLATIONS / language / "LC_MESSAGES" / "messages.po").open("rb") as f:
+        return read_po(f)
+
+
+def translation(language: str, msgid: str) -> str:
+    """What a catalog says for ``msgid``, so these tests follow the translators."""
+    return catalog(language)[msgid].string
+
+
+def html_tag(response) -> str:
+    return response.text.split(">", 2)[1].strip() + ">"
+
+
+@pytest.mark.parametrize(
+    ("header", "tag"),
+    [
+        ("de-DE,de;q=0.9,en;q=0.5", '<html lang="de" dir="ltr">'),
+        ("es-MX", '<html lang="es" dir="ltr">'),
+        ("ar", '<html lang="ar" dir="rtl">'),
+        ("xx", '<html lang="en" dir="ltr">'),
+        ("", '<html lang="en" dir="ltr">'),
+    ],
+)
+def test_the_browsers_language_chooses_the_page_language(client, header, tag):
+    assert html_tag(client.get("/login", headers={"Accept-Language": header})) == tag
+
+
+@pytest.mark.parametrize("language", ["de", "es", "ar"])
+def test_the_login_page_reads_in_the_browsers_language(client, language):
+    text = client.get("/login", headers={"Accept-Language": language}).text
+    assert translation(language, "Sign in") in text
+    assert ">Sign in<" not in text
+
+
+def choose_in_footer(client, locale, page="/login", **headers):
+    token = csrf_token(client.get(page, headers=headers))
+    return client.post(
+        "/language", data={"csrf_token": token, "locale": locale, "next": page}, headers=headers
+    )
+
+
+def test_a_visitor_chooses_a_language_in_the_footer_and_it_is_kept_in_a_cookie(client):
+    response = choose_in_footer(client, "es", **{"Accept-Language": "de"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/login"
+    cookie = client.get_cookie("locale")
+    assert cookie.value == "es" and cookie.http_only
+    assert html_tag(client.get("/login", headers={"Accept-Language": "de"})).startswith(
+        '<html lang="es"'
+    )
+
+
+def test_an_unknown_language_from_the_footer_is_refused_with_a_sentence(client):
+    response = choose_in_footer(client, "xx")
+    assert client.get_cookie("locale") is None
+    text = client.get(response.headers["Location"]).text
+    assert "That language is not one this site speaks." in text
+
+
+def test_the_footer_choice_of_someone_signed_in_is_saved_with_the_account(app, user, user_client):
+    choose_in_footer(user_client, "ar", page="/index")
+    with app.app_context():
+        assert db.session.get(User, user.id).locale == "ar"
+
+
+def save_preferences(client, **values):
+    token = csrf_token(client.get("/account"))
+    return client.post("/account/preferences", data={"csrf_token": token, **values})
+
+
+def test_a_signed_in_persons_choice_beats_the_browser_and_the_cookie(app, user, user_client):
+    choose_in_footer(user_client, "es", page="/index")
+    response = save_preferences(user_client, locale="de", timezone="UTC")
+    assert response.status_code == 302
+    page = user_client.get("/index", headers={"Accept-Language": "ar"})
+    assert html_tag(page).startswith('<html lang="de"')
+    assert translation("de", "Your language and time zone are saved.") in page.text
+
+
+def test_the_browsers_language_is_the_default_choice_and_clears_the_footers(app, user, user_client):
+    choose_in_footer(user_client, "es", page="/index")
+    save_preferences(user_client, locale="", timezone="UTC")
+    assert user_client.get_cookie("locale") is None
+    page = user_client.get("/index", headers={"Accept-Language": "ar"})
+    assert html_tag(page).startswith('<html lang="ar"')
+    with app.app_context():
+        assert db.session.get(User, user.id).locale is None
+
+
+@pytest.mark.parametrize(
+    ("values", "sentence"),
+    [
+        ({"locale": "xx", "timezone": "UTC"}, "That language is not one this site speaks."),
+        ({"locale": "de", "timezone": "Mars/Olympus"}, "That is not a time zone this site knows."),
+        (
+            {"locale": "de" * 40, "timezone": "UTC" * 40},
+            "That language is not one this site speaks.",
+        ),
+    ],
+)
+def test_an_unknown_language_or_zone_is_refused_with_a_sentence_and_nothing_saved(
+    app, user, user_client, values, sentence
+):
+    response = save_preferences(user_client, **values)
+    assert response.status_code == 400
+    assert sentence in response.text
+    with app.app_context():
+        saved = db.session.get(User, user.id)
+        assert (saved.locale, saved.timezone) == (None, None)
+
+
+def test_the_account_page_says_times_are_in_utc_until_a_zone_is_chosen(user_client):
+    text = user_client.get("/account").text
+    assert "until you choose one, in UTC" in text
+    assert '<option value="UTC" selected>UTC</option>' in text
+
+
+@pytest.mark.both_databases
+def test_times_are_shown_in_the_chosen_zone_with_the_utc_value_kept(app, user, user_client):
+    add_posts(app, user, 1)  # 2026-01-01 00:00 UTC
+    save_preferences(user_client, locale="", timezone="Asia/Tokyo")
+    text = user_client.get("/index").text
+    assert '<time datetime="2026-01-01T00:00Z" title="Jan 1, 2026, 9:00\u202fAM JST">' in text
+
+
+def test_times_are_in_the_pages_language(app, user, user_client):
+    add_posts(app, user, 1)
+    save_preferences(user_client, locale="de", timezone="Europe/Berlin")
+    text = user_client.get("/index").text
+    assert 'title="01.01.2026, 01:00 CET"' in text
