@@ -140,3 +140,38 @@ def test_downgrading_identities_gives_each_account_its_first_one_back(empty):
         ("alice", "https://sso.example#42"),
         ("ghost", "urn:microblog:no-identity:2"),
     ]
+
+
+# The last revision that kept a session's device in English words.
+BEFORE_DEVICE_NAMES = "b7d4e1a2c390"
+
+
+def test_a_sessions_device_in_words_becomes_its_browser_and_system_and_back(empty):
+    upgrade(revision=BEFORE_DEVICE_NAMES)
+    with db.engine.begin() as connection:
+        connection.execute(sa.text('INSERT INTO "user" (nickname, created) VALUES (\'alice\', :t)')
+                           .bindparams(moment("t")), {"t": NOW})  # fmt: skip
+        for i, device in enumerate(
+            ["Mobile Safari on iOS", "Firefox", "An unknown browser on Linux", "An unknown browser"]
+        ):
+            connection.execute(
+                sa.text(
+                    "INSERT INTO live_session (key_hash, user_id, way, device, created, last_seen,"
+                    " remembered) VALUES (:key, 1, 'OpenID', :device, :t, :t, false)"
+                ).bindparams(moment("t")),
+                {"key": bytes([i]) * 32, "device": device, "t": NOW},
+            )
+    upgrade()
+    with db.engine.connect() as connection:
+        rows = connection.execute(
+            sa.text("SELECT browser, system FROM live_session ORDER BY id")
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        ("Mobile Safari", "iOS"), ("Firefox", None), (None, "Linux"), (None, None),
+    ]  # fmt: skip
+    downgrade(revision=BEFORE_DEVICE_NAMES)
+    with db.engine.connect() as connection:
+        devices = connection.execute(sa.text("SELECT device FROM live_session ORDER BY id"))
+        assert devices.scalars().all() == [
+            "Mobile Safari on iOS", "Firefox", "An unknown browser on Linux", "An unknown browser",
+        ]  # fmt: skip

@@ -121,8 +121,9 @@ def unavailable() -> str | None:
 
 
 def label(passkey: Passkey) -> str:
-    """How a sign-in with ``passkey`` is listed on the account page."""
-    return f"Passkey \u201c{passkey.name}\u201d"
+    """How a sign-in with ``passkey`` is listed on the account page: kept
+    with the sign-in, so in the language of the person signing in."""
+    return _("Passkey “%(name)s”", name=passkey.name)
 
 
 def begin(purpose: str, options) -> str:

@@ -47,20 +47,18 @@ def _parse():
 
 # Parsing takes a millisecond or two; most sign-ins come from a few browsers.
 @lru_cache(maxsize=512)
-def device_of(user_agent: str | None) -> str:
-    """The browser and system of a User-Agent, in words: "Firefox on Windows"."""
+def device_of(user_agent: str | None) -> tuple[str | None, str | None]:
+    """The browser's and system's names in a User-Agent ("Firefox",
+    "Windows"), None for what it does not say."""
     if not user_agent:
-        return "An unknown browser"
+        return None, None
     parsed = _parse()(user_agent)
     browser = parsed.user_agent.family if parsed.user_agent else None
     system = parsed.os.family if parsed.os else None
-    if browser in (None, "Other"):
-        words = "An unknown browser"
-    else:
-        words = browser
-    if system not in (None, "Other"):
-        words = f"{words} on {system}"
-    return words[:DEVICE_MAX_LENGTH]
+    return tuple(
+        name[:DEVICE_MAX_LENGTH] if name not in (None, "Other") else None
+        for name in (browser, system)
+    )
 
 
 def start(user_id: int, way: str, remembered: bool, claim=None) -> str:
@@ -72,12 +70,14 @@ def start(user_id: int, way: str, remembered: bool, claim=None) -> str:
     db.session.execute(FORGET_EXPIRED, {"before": now - max_age()})
     key = new_key()
     db.session.execute(SEEN, {"user_id": user_id, "now": now})  # a sign-in is being seen
+    browser, system = device_of(request.user_agent.string[:1000])
     db.session.add(
         LiveSession(
             key_hash=key_hash(key),
             user_id=user_id,
             way=way[:255],
-            device=device_of(request.user_agent.string[:1000]),
+            browser=browser,
+            system=system,
             address=request.remote_addr,
             created=now,
             last_seen=now,

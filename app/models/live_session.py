@@ -4,6 +4,7 @@ import logging
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -11,7 +12,7 @@ from ..extensions import autocommit, db, login
 from .clock import as_utc, now_utc
 from .user import LAST_SEEN_INTERVAL, SignedInUser, User
 
-DEVICE_MAX_LENGTH = 128
+DEVICE_MAX_LENGTH = 64
 KEY_MAX_LENGTH = 64
 
 log = logging.getLogger(__name__)
@@ -28,8 +29,10 @@ class LiveSession(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey(User.id, ondelete="CASCADE"), index=True)
     # How it signed in: the provider's name, "OpenID", or the passkey's.
     way: Mapped[str] = mapped_column(sa.String(255))
-    # The browser and system in words ("Chromium on Linux"), from the User-Agent.
-    device: Mapped[str] = mapped_column(sa.String(DEVICE_MAX_LENGTH))
+    # The browser's and system's names ("Chromium", "Linux") from the
+    # User-Agent, none when unknown; put in words in the reader's language.
+    browser: Mapped[str | None] = mapped_column(sa.String(DEVICE_MAX_LENGTH))
+    system: Mapped[str | None] = mapped_column(sa.String(DEVICE_MAX_LENGTH))
     address: Mapped[str | None] = mapped_column(sa.String(64))
     # Sessions end SESSION_MAX_AGE after this, whatever their cookies say.
     created: Mapped[datetime] = mapped_column(
@@ -52,6 +55,17 @@ class LiveSession(db.Model):
         sa.Index(None, "oidc_sid", "oidc_issuer"),
         sa.Index(None, "oidc_subject", "oidc_issuer"),
     )
+
+    @property
+    def device(self) -> str:
+        """The browser and system in words: "Chromium on Linux"."""
+        if self.browser and self.system:
+            return gettext("%(browser)s on %(system)s", browser=self.browser, system=self.system)
+        if self.browser:
+            return self.browser
+        if self.system:
+            return gettext("An unknown browser on %(system)s", system=self.system)
+        return gettext("An unknown browser")
 
     def __repr__(self) -> str:
         return f"<LiveSession {self.id} of {self.user_id}>"
