@@ -57,7 +57,7 @@ test: $(VENV)/.dev-installed $(COMPILED) browser-deps postgresql redis wrk
 # theirs to a temporary folder). CI=true: fail, not skip, without Chromium.
 screenshots: $(VENV)/.dev-installed browser-deps
 	CI=true SCREENSHOT_DIR=docs/screenshots $(PY) -m pytest -p no:cacheprovider -q \
-		tests/browser/test_look.py tests/browser/test_following.py tests/browser/test_passkeys.py tests/browser/test_sessions.py -k screenshots
+		tests/browser/test_look.py tests/browser/test_following.py tests/browser/test_passkeys.py tests/browser/test_sessions.py tests/browser/test_languages.py -k screenshots
 
 # The benchmark (README, Performance): a few minutes, all on loopback.
 bench: $(VENV)/.dev-installed postgresql wrk
