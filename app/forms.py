@@ -1,9 +1,10 @@
 """Form pieces shared by the blueprints."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SubmitField
 from wtforms.validators import ValidationError
+
+from .i18n import lazy_gettext as _l
 
 
 def strip_whitespace(value):

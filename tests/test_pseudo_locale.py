@@ -14,6 +14,7 @@ import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from flask import abort
 
 from .helpers import add_posts, csrf_token
 from .test_catalogs import TRANSLATIONS
@@ -203,3 +204,18 @@ def test_a_signed_in_session_list_and_sign_in_history_are_translated(pseudo_brow
     page = pseudo_browser.get("/account")
     # The browser's name as its User-Agent gives it ("Python Requests") is data.
     assert_translated(page.text, ALLOWED | {"Python", "Requests"})
+
+
+@pytest.mark.parametrize("code", [400, 403, 404, 405, 413, 429, 500, 503])
+def test_every_error_page_is_translated(app, client, code):
+    def fail():
+        if code == 500:
+            raise RuntimeError("a bug")
+        abort(code)
+
+    app.add_url_rule("/fail", "fail", fail)
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # the 500 page, as production shows it
+    client.set_cookie("locale", PSEUDO)
+    response = client.get("/fail")
+    assert response.status_code == code
+    assert_translated(response.text, ALLOWED)

@@ -1,11 +1,11 @@
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from ..forms import no_control_characters, strip_whitespace
 from ..i18n import TIMEZONES
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
 from ..models import PASSKEY_NAME_MAX_LENGTH
 
 

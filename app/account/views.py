@@ -13,9 +13,6 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext, refresh
 from flask_login import current_user, login_required, logout_user
 from openid.extensions.draft import pape5 as pape
 from sqlalchemy.exc import IntegrityError
@@ -27,7 +24,17 @@ from ..auth.reauth import proof_required
 from ..auth.views import LINK_TO, count_sign_in_start, start_oidc
 from ..extensions import csrf, db, oid
 from ..forms import EmptyForm
-from ..i18n import DEFAULT_TIMEZONE, LOCALE_COOKIE, language_name, languages, timezone_choices
+from ..i18n import (
+    DEFAULT_TIMEZONE,
+    LOCALE_COOKIE,
+    language_name,
+    languages,
+    ngettext,
+    refresh,
+    timezone_choices,
+)
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
 from ..models import Identity, LiveSession, Passkey, Post, SignIn, User
 from .forms import DeleteAccountForm, NewPasskeyForm, PasskeyNameForm, PreferencesForm
 

@@ -28,8 +28,9 @@ from contextlib import contextmanager
 from urllib.parse import urljoin, urlsplit
 
 from flask import current_app, g, has_app_context, has_request_context
-from flask_babel import gettext as _
 from openid import fetchers
+
+from ..i18n import gettext as _
 
 MAX_REDIRECTS = 5
 REDIRECT_CODES = {301, 302, 303, 307, 308}

@@ -1,13 +1,13 @@
 import re
 from urllib.parse import urlsplit
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from ..forms import strip_whitespace
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
 
 # XRI i-names (=name, @company) need a resolver on the internet that has been
 # gone for years; say so instead of trying.

@@ -20,8 +20,8 @@ from functools import cache
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app
-from flask_babel import gettext as _
 
+from ..i18n import gettext as _
 from ..urls import external_url
 from .fetcher import FetchError, gate
 

@@ -24,11 +24,11 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app, request, session
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
+from ..i18n import gettext as _
 from ..models import Passkey, UsedPasskeyChallenge, User, now_utc
 
 CEREMONY = "passkey_ceremony"

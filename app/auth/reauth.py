@@ -14,9 +14,10 @@ from datetime import UTC, datetime
 from functools import wraps
 
 from flask import current_app, flash, redirect, request, session, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from openid.extensions.draft import pape5 as pape
+
+from ..i18n import gettext as _
 
 # When this session last proved who it is: {"token", "at"}. The account's
 # session token ties it to the account: it is no proof for anyone else.

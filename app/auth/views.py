@@ -12,11 +12,11 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from ..extensions import csrf, db, oid, ratelimit
 from ..forms import EmptyForm
+from ..i18n import gettext as _
 from ..models import User
 from ..urls import external_url, safe_next
 from . import oidc, passkeys, sessions

@@ -23,11 +23,11 @@ from authlib.oidc.core import UserInfo
 from authlib.oidc.core.grants import OpenIDCode
 from authlib.oidc.core.models import AuthorizationCodeMixin
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request
-from flask_babel import gettext as _
 from joserfc.jwk import RSAKey
 
 from ..auth.oidc import DEV_KEY
 from ..extensions import csrf
+from ..i18n import gettext as _
 from ..urls import external_url, site_root
 from .forms import ApproveForm
 

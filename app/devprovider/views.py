@@ -20,7 +20,6 @@ from flask import (
     render_template,
     request,
 )
-from flask_babel import gettext as _
 from markupsafe import Markup
 from openid.extensions import ax, sreg
 from openid.extensions.draft import pape5 as pape
@@ -35,6 +34,7 @@ from openid.server.server import (
 from openid.store.filestore import FileOpenIDStore
 
 from ..extensions import csrf
+from ..i18n import gettext as _
 from ..urls import external_url
 from .forms import ApproveForm
 

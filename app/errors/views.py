@@ -3,30 +3,34 @@
 import sqlite3
 
 from flask import Blueprint, current_app, g, render_template, request
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from ..extensions import db, login
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
 
 bp = Blueprint("errors", __name__)
 
-# The names of these errors as Werkzeug gives them, to be translated; any
-# other error keeps Werkzeug's name and description.
+# The names of the errors a visitor can meet, as Werkzeug gives them, to be
+# translated; any other error keeps Werkzeug's name and description.
 NAMES = {
     400: _l("Bad Request"),
+    403: _l("Forbidden"),
     404: _l("Not Found"),
     405: _l("Method Not Allowed"),
+    413: _l("Request Entity Too Large"),
     429: _l("Too Many Requests"),
     500: _l("Internal Server Error"),
     503: _l("Service Unavailable"),
 }
 MESSAGES = {
     400: _l("The request could not be understood. Go back and try again."),
+    403: _l("You may not do that here."),
     404: _l("There is no page at this address."),
     405: _l("This page cannot be used that way."),
+    413: _l("That was more than this site takes at once. Send less and try again."),
     429: _l("You are doing that too often. Wait a minute and try again."),
     500: _l("Something went wrong on our side. It has been logged; please try again later."),
     503: _l("The site is briefly unavailable. Please try again in a minute."),

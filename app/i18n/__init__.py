@@ -7,15 +7,19 @@ says times in the reader's words (``times.py``). ``views.py`` serves the
 footer's language menu.
 """
 
+from datetime import tzinfo
 from functools import cache
+from typing import NamedTuple
 
+import flask_babel
 import pytz
 from babel import Locale
-from flask import current_app, has_request_context, request
-from flask_babel import get_locale
+from babel.support import NullTranslations
+from flask import current_app, g, has_app_context, has_request_context, request
+from flask_babel import get_locale, get_timezone, get_translations
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
-
-from ..extensions import babel
+from markupsafe import Markup
 
 # The zones a person can choose: the tz database's current ones, which
 # pytz (Flask-Babel's) knows by these names.
@@ -62,9 +66,61 @@ def text_direction(code: str) -> str:
     return Locale.parse(code).text_direction
 
 
+class Reader(NamedTuple):
+    locale: str
+    zone: tzinfo
+    translations: NullTranslations
+
+
+def reader() -> Reader:
+    """This request's language, time zone and catalog, looked up once: a page
+    says dozens of messages and times, and Flask-Babel finds all three
+    afresh for each."""
+    if not has_app_context():  # a fetch or a model used on its own: English
+        return Reader("en", pytz.utc, NullTranslations())
+    try:
+        return g._reader
+    except AttributeError:
+        g._reader = found = Reader(str(get_locale()), get_timezone(), get_translations())
+        return found
+
+
+def gettext(string: str, **variables) -> str:
+    """Flask-Babel's gettext, with this request's catalog found once."""
+    translated = reader().translations.ugettext(string)
+    return translated % variables if variables else translated
+
+
+def ngettext(singular: str, plural: str, num: int, **variables) -> str:
+    variables.setdefault("num", num)
+    return reader().translations.ungettext(singular, plural, num) % variables
+
+
+def lazy_gettext(string: str, **variables) -> LazyString:
+    """A message for import time (a form's label), said when it is shown."""
+    return LazyString(gettext, string, **variables)
+
+
+def template_gettext(string: str, **variables) -> Markup:
+    # The catalog's messages are the site's own markup; the values are not.
+    translated = Markup(reader().translations.ugettext(string))
+    return translated % variables if variables or "%" in translated else translated
+
+
+def template_ngettext(singular: str, plural: str, num: int, **variables) -> Markup:
+    variables.setdefault("num", num)
+    return Markup(reader().translations.ungettext(singular, plural, num)) % variables
+
+
+def refresh() -> None:
+    """Choose the language and zone again, as after the account changed them."""
+    flask_babel.refresh()
+    g.pop("_reader", None)
+
+
 def page_language() -> dict:
     """What every template needs for <html lang dir> and the language menu."""
-    locale = str(get_locale())
+    locale = reader().locale
     return {
         "page_locale": locale.replace("_", "-"),
         "page_dir": text_direction(locale),
@@ -74,7 +130,16 @@ def page_language() -> dict:
 
 
 def init_app(app) -> None:
+    # Imported here: the extensions' modules import this one for gettext.
+    from ..extensions import babel
+
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    # Jinja's "new style" gettext (the values escaped, then put in), with this
+    # request's catalog found once and no second trip through the template
+    # context for each message: a page says dozens.
+    app.jinja_env.globals.update(gettext=template_gettext, _=template_gettext,
+                                 ngettext=template_ngettext)  # fmt: skip
+    app.jinja_env.newstyle_gettext = True
     app.context_processor(page_language)
     from . import times
     from .views import bp

@@ -1,8 +1,9 @@
 """The footer's language menu."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, SubmitField
+
+from . import lazy_gettext as _l
 
 
 class LanguageForm(FlaskForm):

@@ -3,7 +3,7 @@ time in their zone, with the UTC value kept in <time datetime>.
 
 Babel's formatting costs tens of microseconds a call, and a page of posts
 makes dozens, so what it says is cached per process: a time in words by
-(language, unit, count), an exact time by (moment, language, zone).
+(language, unit, count), and the whole <time> by (minute, language, zone, words).
 """
 
 from datetime import UTC, datetime, timedelta
@@ -11,10 +11,10 @@ from functools import lru_cache
 
 from babel import Locale
 from babel.dates import format_date, format_time, format_timedelta
-from flask_babel import get_locale, get_timezone, gettext
 from markupsafe import Markup, escape
 
 from ..models.clock import as_utc
+from . import reader
 
 UNITS = (("day", 86400), ("hour", 3600), ("minute", 60))
 # Past this, a date says more than "5 weeks ago".
@@ -37,7 +37,6 @@ def _date(moment: datetime, locale: str, zone) -> str:
     return format_date(moment.astimezone(zone), format="medium", locale=locale)
 
 
-@lru_cache(maxsize=16384)
 def _exact(moment: datetime, locale: str, zone) -> str:
     """The medium date and short time in the reader's way ("30.11.2026, 10:30"),
     and the zone's name."""
@@ -53,11 +52,12 @@ def timeago(moment: datetime, now: datetime | None = None) -> str:
     """How long ago ``moment`` was, in words; past a month, its date."""
     moment = as_utc(moment)
     seconds = ((now or datetime.now(UTC)) - moment).total_seconds()
+    found = reader()
     if seconds < 60:
-        return gettext("just now")
-    locale = str(get_locale())
+        return found.translations.ugettext("just now")
+    locale = found.locale
     if seconds >= AS_A_DATE.total_seconds():
-        return _date(moment, locale, get_timezone())
+        return _date(moment, locale, found.zone)
     for unit, size in UNITS:
         if seconds >= size:
             return _ago(locale, unit, int(seconds // size))
@@ -67,11 +67,16 @@ def time_tag(moment: datetime) -> Markup:
     """A <time> element: how long ago in words, the exact time in the reader's
     zone as its tooltip, and the UTC time as its machine-readable value."""
     moment = as_utc(moment)
-    minute = moment.replace(second=0, microsecond=0)
-    exact = _exact(minute, str(get_locale()), get_timezone())
+    found = reader()
+    return _tag(moment.replace(second=0, microsecond=0), found.locale, found.zone, timeago(moment))
+
+
+@lru_cache(maxsize=16384)
+def _tag(minute: datetime, locale: str, zone, words: str) -> Markup:
+    exact = _exact(minute, locale, zone)
     return Markup(
         f'<time datetime="{minute.isoformat()[:16]}Z" title="{escape(exact)}">'
-        f"{escape(timeago(moment))}</time>"
+        f"{escape(words)}</time>"
     )
 
 

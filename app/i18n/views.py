@@ -1,13 +1,13 @@
 """Choosing the language from the footer, signed in or not."""
 
 from flask import Blueprint, current_app, flash, redirect, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..extensions import db
 from ..models import User
 from ..urls import safe_next
 from . import LOCALE_COOKIE, LOCALE_COOKIE_SECONDS, languages
+from . import gettext as _
 from .forms import LanguageForm
 
 bp = Blueprint("i18n", __name__)

@@ -1,9 +1,9 @@
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from ..forms import no_control_characters, strip_whitespace
+from ..i18n import lazy_gettext as _l
 from ..models import POST_MAX_LENGTH
 
 

@@ -8,11 +8,11 @@ from flask import (
     render_template,
     url_for,
 )
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db, ratelimit
+from ..i18n import gettext as _
 from ..models import Post
 from ..urls import id_arg, safe_next
 from .forms import DeletePostForm, PostForm

@@ -4,11 +4,11 @@ import logging
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask_babel import gettext
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import autocommit, db, login
+from ..i18n import gettext
 from .clock import as_utc, now_utc
 from .user import LAST_SEEN_INTERVAL, SignedInUser, User
 

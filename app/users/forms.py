@@ -1,11 +1,11 @@
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from ..auth.accounts import clean_nickname
 from ..forms import no_control_characters, strip_whitespace
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
 from ..models import ABOUT_ME_MAX_LENGTH, NICKNAME_MAX_LENGTH
 
 

@@ -11,12 +11,12 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
 from ..main.views import page_of
 from ..models import NICKNAME_MAX_LENGTH, Follow, User
 from .avatars import avatar_token, avatar_url, identicon_svg, is_token

@@ -22,12 +22,12 @@ import time
 from functools import wraps
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
 from flask_openid import OpenID, OpenIDResponse, SessionWrapper
 from openid.consumer.consumer import CANCEL, FAILURE, SETUP_NEEDED, SUCCESS, Consumer
 from openid.consumer.discover import DiscoveryFailure, OpenIDServiceEndpoint, discover
 from openid.yadis.manager import YadisServiceManager
 
+from ...i18n import gettext as _
 from ...urls import external_url, safe_next, site_root
 from ..fetcher import FetchError
 from .associations import NegotiatingConsumer
