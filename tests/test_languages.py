@@ -148,3 +148,16 @@ def test_times_are_in_the_pages_language(app, user, user_client):
     save_preferences(user_client, locale="de", timezone="Europe/Berlin")
     text = user_client.get("/index").text
     assert 'title="01.01.2026, 01:00 CET"' in text
+
+
+@pytest.mark.parametrize("target", ["//evil.example/", "https://evil.example/", "/\\evil.example"])
+def test_the_footer_sends_back_only_to_a_page_of_this_site(client, target):
+    token = csrf_token(client.get("/login"))
+    response = client.post("/language", data={"csrf_token": token, "locale": "de", "next": target})
+    assert response.headers["Location"] == "/index"
+
+
+def test_the_footer_menu_needs_the_forms_token(client):
+    response = client.post("/language", data={"locale": "de", "next": "/login"})
+    assert response.status_code == 400
+    assert client.get_cookie("locale") is None
