@@ -161,3 +161,12 @@ def test_the_footer_menu_needs_the_forms_token(client):
     response = client.post("/language", data={"locale": "de", "next": "/login"})
     assert response.status_code == 400
     assert client.get_cookie("locale") is None
+
+
+def test_an_action_waiting_for_a_proof_is_told_in_the_language_of_the_page(user_client):
+    token = csrf_token(user_client.get("/account/delete"))
+    response = user_client.post("/account/delete", data={"csrf_token": token, "nickname": "alice"})
+    assert response.headers["Location"] == "/account/reauthenticate"
+    text = user_client.get("/account/reauthenticate", headers={"Accept-Language": "de"}).text
+    ask = "To delete your account, sign in again with one of your account's own ways in."
+    assert translation("de", ask) in text

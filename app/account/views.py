@@ -34,7 +34,6 @@ from ..i18n import (
     timezone_choices,
 )
 from ..i18n import gettext as _
-from ..i18n import lazy_gettext as _l
 from ..models import Identity, LiveSession, Passkey, Post, SignIn, User
 from .forms import DeleteAccountForm, NewPasskeyForm, PasskeyNameForm, PreferencesForm
 
@@ -101,7 +100,7 @@ def index():
 @login_required
 @oid.loginhandler  # the provider's answer is no new request to prove
 # TRANSLATORS: ends "To …, sign in again" and "Now to …".
-@proof_required(_l("link another identity"))
+@proof_required("link")
 def link_openid():
     """Start linking an OpenID 2.0 identity; the provider's answer comes back
     here and is linked by auth.views.complete_link."""
@@ -125,7 +124,7 @@ csrf.exempt(link_openid)
 
 @bp.route("/link/oidc/<key>", methods=["POST"])
 @login_required
-@proof_required(_l("link another identity"))
+@proof_required("link")
 def link_oidc(key: str):
     """Start linking an OpenID Connect identity; the provider sends the browser
     to auth.oidc_callback, which links it."""
@@ -177,7 +176,7 @@ REMOVE_PASSKEY_UNLESS_LAST = sa.delete(_passkey).where(
 @bp.route("/identities/<id:identity_id>/unlink", methods=["POST"])
 @login_required
 # TRANSLATORS: ends "To …, sign in again" and "Now to …".
-@proof_required(_l("unlink an identity"))
+@proof_required("unlink")
 def unlink(identity_id: int):
     """Unlink one of the account's identities, unless it is the last way in."""
     provider = db.session.scalar(
@@ -279,7 +278,7 @@ def sign_out_everywhere():
 @bp.route("/delete", methods=["GET", "POST"])
 @login_required
 # TRANSLATORS: ends "To …, sign in again" and "Now to …".
-@proof_required(_l("delete your account"))
+@proof_required("delete")
 def delete():
     form = DeleteAccountForm(current_user.nickname)
     if form.validate_on_submit():
@@ -396,7 +395,7 @@ def relying_party() -> passkeys.RelyingParty | None:
 @bp.route("/passkeys/new", methods=["POST"])
 @login_required
 # TRANSLATORS: ends "To …, sign in again" and "Now to …".
-@proof_required(_l("add a passkey"))
+@proof_required("add-passkey")
 def new_passkey():
     """Named: ask the browser to make the passkey."""
     form = PasskeyNameForm()
@@ -474,7 +473,7 @@ def rename_passkey(passkey_id: int):
 @bp.route("/passkeys/<id:passkey_id>/remove", methods=["POST"])
 @login_required
 # TRANSLATORS: ends "To …, sign in again" and "Now to …".
-@proof_required(_l("remove a passkey"))
+@proof_required("remove-passkey")
 def remove_passkey(passkey_id: int):
     """Remove one of the account's passkeys, unless it is the last way in."""
     passkey = own_passkey(passkey_id)

@@ -12,17 +12,19 @@ import json
 import time
 from datetime import UTC, datetime
 from functools import wraps
+from typing import NamedTuple
 
 from flask import current_app, flash, redirect, request, session, url_for
 from flask_login import current_user
 from openid.extensions.draft import pape5 as pape
 
 from ..i18n import gettext as _
+from ..i18n import lazy_gettext as _l
 
 # When this session last proved who it is: {"token", "at"}. The account's
 # session token ties it to the account: it is no proof for anyone else.
 PROVED = "reauth_proved"
-# The action waiting for a proof: {"token", "at", "url", "fields", "what"}.
+# The action waiting for a proof: {"token", "at", "url", "fields", "action"}.
 PENDING = "reauth_pending"
 # A proof under way at a provider: {"token", "started"}.
 PROVING = "reauth_proving"
@@ -32,6 +34,41 @@ PENDING_SECONDS = 600
 CLOCK_SKEW_SECONDS = 60
 # A form bigger than this is not kept in the session cookie.
 MAX_PENDING_CHARS = 2500
+
+
+class Action(NamedTuple):
+    """What waits for a proof, in two whole sentences: asking for the proof,
+    and carrying on after it (a sentence per action, since no language puts a
+    verb phrase into another sentence the way English does)."""
+
+    ask: str
+    resume: str
+
+
+# The session keeps an action's key, so its sentences are in the language of
+# the page that shows them, whatever the language of the page that asked.
+ACTIONS = {
+    "link": Action(
+        _l("To link another identity, sign in again with one of your account's own ways in."),
+        _l("Now to link another identity."),
+    ),
+    "unlink": Action(
+        _l("To unlink an identity, sign in again with one of your account's own ways in."),
+        _l("Now to unlink the identity."),
+    ),
+    "delete": Action(
+        _l("To delete your account, sign in again with one of your account's own ways in."),
+        _l("Now to delete your account."),
+    ),
+    "add-passkey": Action(
+        _l("To add a passkey, sign in again with one of your account's own ways in."),
+        _l("Now to add the passkey."),
+    ),
+    "remove-passkey": Action(
+        _l("To remove a passkey, sign in again with one of your account's own ways in."),
+        _l("Now to remove the passkey."),
+    ),
+}
 
 
 def _mine(record) -> bool:
@@ -55,15 +92,15 @@ def recently_proved() -> bool:
     return -CLOCK_SKEW_SECONDS <= _age(proved) <= current_app.config["REAUTH_SECONDS"]
 
 
-def proof_required(what: str):
+def proof_required(action: str):
     """Let a POST to the decorated view through only after a recent proof.
 
-    ``what`` ends the sentence "To ..., prove it is you", e.g. ``_l("delete
-    your account")``: lazy, since it is given at import; the session keeps it
-    in the words of the request that waits. Without a proof, the request is
-    kept and the person is sent to prove it; CSRFProtect has already checked
-    the form's token.
+    ``action`` is a key of ACTIONS, which say what waits. Without a proof, the
+    request is kept and the person is sent to prove it; CSRFProtect has
+    already checked the form's token.
     """
+    if action not in ACTIONS:
+        raise ValueError(f"no sentences for the action {action!r}")
 
     def decorator(view):
         @wraps(view)
@@ -80,7 +117,7 @@ def proof_required(what: str):
                 "at": int(time.time()),
                 "url": request.script_root + request.path + (f"?{query}" if query else ""),
                 "fields": fields,
-                "what": str(what),
+                "action": action,
             }
             session.pop(PROVING, None)
             return redirect(url_for("account.reauthenticate"))
@@ -91,11 +128,15 @@ def proof_required(what: str):
 
 
 def pending_action() -> dict | None:
-    """The action waiting for this account's proof, if it has not expired."""
+    """The action waiting for this account's proof, if it has not expired,
+    with its sentences (``sentences``, an Action)."""
     pending = session.get(PENDING)
     if not _mine(pending) or not 0 <= _age(pending) <= PENDING_SECONDS:
         return None
-    return pending
+    action = ACTIONS.get(pending.get("action"))
+    if action is None:  # kept by a version of the site before this one
+        return None
+    return {**pending, "sentences": action}
 
 
 def take_pending_action() -> dict | None:
