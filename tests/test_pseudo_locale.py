@@ -193,6 +193,14 @@ def test_the_openid_connect_approval_page_and_a_cancel_are_translated(pseudo_bro
     assert_translated(cancelled.text, ALLOWED)
 
 
+def test_the_providers_page_that_posts_a_long_answer_is_translated(pseudo_browser):
+    long_next = "/index?" + "x" * 2000  # too long an answer for a redirect URL
+    approval = pseudo_browser.start_sign_in(pseudo_browser.url("/dev/openid/"), next_path=long_next)
+    answer_page = pseudo_browser.approve(approval, username="alice")
+    assert "data-autosubmit" in answer_page.text
+    assert_translated(answer_page.text, ALLOWED)
+
+
 @pytest.mark.parametrize("identifier", ["not a url at all", "https://nowhere.invalid/"])
 def test_a_failed_sign_in_and_its_message_are_translated(pseudo_browser, identifier):
     page = pseudo_browser.start_sign_in(identifier)

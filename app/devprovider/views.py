@@ -211,7 +211,13 @@ def send(server: Server, openid_response):
         # Its encoder signs the answer; here that is ours to do.
         if openid_response.needsSigning():
             openid_response = server.signatory.sign(openid_response)
-        markup = Markup(openid_response.toFormMarkup({"data-autosubmit": "true"}))
+        markup = Markup(
+            openid_response.fields.toFormMarkup(
+                openid_response.request.return_to,
+                {"data-autosubmit": "true"},
+                submit_text=_("Continue"),  # python3-openid's own is English
+            )
+        )
         return render_template("devprovider/post.html", title=_("Returning"), form_markup=markup)
     web_response = server.encodeResponse(openid_response)
     return Response(web_response.body, web_response.code, web_response.headers)
