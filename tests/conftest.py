@@ -1,5 +1,6 @@
 import sqlite3
 
+import jinja2
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -105,12 +106,37 @@ def sqlite_connections_closed():
         connection.close()
 
 
+class CompiledTemplates(jinja2.BytecodeCache):
+    """The templates compiled once for the whole run, not again by each test's
+    new app: Jinja checks each template's source against what it compiled."""
+
+    def __init__(self):
+        self.compiled = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED_TEMPLATES = CompiledTemplates()
+
+
+def new_app():
+    """The app in its testing configuration, as the environment sets it."""
+    app = create_app(TestingConfig)
+    app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
+    return app
+
+
 @pytest.fixture
 def app(tmp_path, monkeypatch, database_url):
     """A new app on its own empty database and OpenID store for every test."""
     monkeypatch.setenv("FLASK_SQLALCHEMY_DATABASE_URI", database_url)
     monkeypatch.setenv("FLASK_OPENID_FS_STORE_PATH", str(tmp_path / "openid"))
-    app = create_app(TestingConfig)
+    app = new_app()
     app.test_client_class = SignedInClient
     with app.app_context():
         db.create_all()
@@ -124,7 +150,7 @@ def app(tmp_path, monkeypatch, database_url):
 def other_app(app):
     """A second instance of the app on the same database, as another process
     or host would be: nothing in memory shared with ``app``."""
-    other = create_app(TestingConfig)
+    other = new_app()
     yield other
     with other.app_context():
         db.engine.dispose()
@@ -136,7 +162,7 @@ def timed(monkeypatch, database_url, tmp_path):
     monkeypatch.setenv("FLASK_SERVER_TIMING", "true")
     monkeypatch.setenv("FLASK_SQLALCHEMY_DATABASE_URI", database_url)
     monkeypatch.setenv("FLASK_OPENID_FS_STORE_PATH", str(tmp_path / "timed"))
-    app = create_app(TestingConfig)
+    app = new_app()
     with app.app_context():
         db.create_all()
     with LiveServer(app) as server:

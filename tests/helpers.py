@@ -30,7 +30,7 @@ class LiveServer:
         self.url = f"http://{host}:{self.server.server_port}"
         # A short poll interval makes shutdown, and so each test, quick.
         self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.005}, daemon=True
         )
 
     def __enter__(self):

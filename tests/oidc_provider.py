@@ -35,6 +35,7 @@ client: the authorization endpoint refuses any other, as providers must.
 """
 
 import base64
+import functools
 import json
 import secrets
 import threading
@@ -51,6 +52,14 @@ from .helpers import ServedApp
 KID = "test-key"
 
 
+@functools.cache
+def signing_key(role: str) -> RSAKey:
+    """The provider's key, or an impostor's: made once for the whole run, since
+    a 2048-bit RSA key takes tens of milliseconds and hundreds of tests start a
+    provider. Each test's app is new, so none has seen another test's keys."""
+    return RSAKey.generate_key(2048, parameters={"kid": KID})
+
+
 def b64(data: dict) -> str:
     return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
 
@@ -60,8 +69,8 @@ class OIDCTestProvider(ServedApp):
     client_secret = "secret-for-tests"
 
     def __init__(self):
-        self.key = RSAKey.generate_key(2048, parameters={"kid": KID})
-        self.impostor = RSAKey.generate_key(2048, parameters={"kid": KID})
+        self.key = signing_key("provider")
+        self.impostor = signing_key("impostor")
         self.mode = "ok"
         self.subject = "248289761001"
         self.claims = {"preferred_username": "alice", "email": "alice@example.com"}

@@ -52,6 +52,7 @@ def test_a_sign_in_past_the_cap_for_one_host_is_refused_at_once(app, browser, si
     assert page.url.startswith(browser.url("/login"))
     assert BUSY in page.text
     assert silent.connections == 1
+    silent.hang_up()
     waiting.join(10)
 
 
@@ -61,6 +62,7 @@ def test_other_providers_still_sign_in_while_one_host_is_at_its_cap(app, browser
     wait_for(lambda: silent.connections == 1)
     page = browser.sign_in(provider.identity("alice"))
     assert "Hi, alice" in page.text
+    silent.hang_up()
     waiting.join(10)
 
 
@@ -71,6 +73,7 @@ def test_a_sign_in_past_the_cap_in_all_is_refused_whatever_the_host(app, browser
     page = browser.start_sign_in(provider.identity("alice"))
     assert BUSY in page.text
     assert provider.hits == []
+    silent.hang_up()
     waiting.join(10)
 
 
@@ -101,6 +104,7 @@ def test_a_request_waiting_on_a_provider_holds_no_database_connection(app, prove
         linking.start()
         wait_for(lambda: silent.connections == 1)
         assert pool.checkedout() == 0
+        silent.hang_up()
         linking.join(10)
     assert results[0].status_code == 302
 
