@@ -15,6 +15,7 @@ from .auth import oidc
 from .auth.fetcher import install_fetcher
 from .auth.openid import store as openid_store
 from .extensions import csrf, db, end_idle_transaction, login, migrate, oid, ratelimit
+from .i18n.templates import Environment as TranslatedEnvironment
 
 
 def apply_sqlite_busy_timeout(app: Flask) -> None:
@@ -44,6 +45,8 @@ def create_app(config_class=ProductionConfig):
         config_class = config[config_class]
     # The instance folder is <project>/instance, beside app/, kept out of git.
     app = Flask(__name__)
+    # Templates compiled for each language, their messages translated (i18n).
+    app.jinja_environment = TranslatedEnvironment
     app.config.from_object(config_class)
     app.config.from_prefixed_env()
     production = issubclass(config_class, ProductionConfig)

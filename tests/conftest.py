@@ -108,17 +108,23 @@ def sqlite_connections_closed():
 
 class CompiledTemplates(jinja2.BytecodeCache):
     """The templates compiled once for the whole run, not again by each test's
-    new app: Jinja checks each template's source against what it compiled."""
+    new app: Jinja checks each template's source against what it compiled.
+    Each language has its own (app/i18n/templates.py); the catalogs do not
+    change during a run."""
 
     def __init__(self):
         self.compiled = {}
 
+    @staticmethod
+    def key(bucket):
+        return bucket.environment.language, bucket.key
+
     def load_bytecode(self, bucket):
-        if bucket.key in self.compiled:
-            bucket.bytecode_from_string(self.compiled[bucket.key])
+        if self.key(bucket) in self.compiled:
+            bucket.bytecode_from_string(self.compiled[self.key(bucket)])
 
     def dump_bytecode(self, bucket):
-        self.compiled[bucket.key] = bucket.bytecode_to_string()
+        self.compiled[self.key(bucket)] = bucket.bytecode_to_string()
 
 
 COMPILED_TEMPLATES = CompiledTemplates()

@@ -170,3 +170,21 @@ def test_an_action_waiting_for_a_proof_is_told_in_the_language_of_the_page(user_
     text = user_client.get("/account/reauthenticate", headers={"Accept-Language": "de"}).text
     ask = "To delete your account, sign in again with one of your account's own ways in."
     assert translation("de", ask) in text
+
+
+def test_pages_in_several_languages_from_one_app_are_each_in_their_own(client):
+    # Each language's templates are compiled apart, their messages translated.
+    for language in ("de", "en", "ar", "de", "en"):
+        page = client.get("/login", headers={"Accept-Language": language})
+        assert html_tag(page).startswith(f'<html lang="{language}"')
+        expected = translation(language, "Sign in") if language != "en" else "Sign in"
+        assert f">{expected}<" in page.text
+
+
+def test_a_message_translated_when_compiled_still_escapes_its_values(app):
+    template = '{{ _("Hi, %(nickname)s!", nickname=name) }} {{ _("Home") }}'
+    with app.test_request_context():
+        german = app.jinja_env.in_language("de").from_string(template)
+        text = german.render(name="<b>bob</b>")
+    hi = translation("de", "Hi, %(nickname)s!") % {"nickname": "&lt;b&gt;bob&lt;/b&gt;"}
+    assert text == f"{hi} {translation('de', 'Home')}"

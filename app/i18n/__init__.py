@@ -15,7 +15,7 @@ import flask_babel
 import pytz
 from babel import Locale
 from babel.support import NullTranslations
-from flask import current_app, g, has_app_context, has_request_context, request
+from flask import current_app, g, has_request_context, request
 from flask_babel import get_locale, get_timezone, get_translations
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
@@ -76,24 +76,24 @@ def reader() -> Reader:
     """This request's language, time zone and catalog, looked up once: a page
     says dozens of messages and times, and Flask-Babel finds all three
     afresh for each."""
-    if not has_app_context():  # a fetch or a model used on its own: English
-        return Reader("en", pytz.utc, NullTranslations())
     try:
         return g._reader
     except AttributeError:
         g._reader = found = Reader(str(get_locale()), get_timezone(), get_translations())
         return found
+    except RuntimeError:  # no app context: a fetch or a model used on its own
+        return Reader("en", pytz.utc, NullTranslations())
 
 
 def gettext(string: str, **variables) -> str:
     """Flask-Babel's gettext, with this request's catalog found once."""
-    translated = reader().translations.ugettext(string)
+    translated = reader().translations.gettext(string)
     return translated % variables if variables else translated
 
 
 def ngettext(singular: str, plural: str, num: int, **variables) -> str:
     variables.setdefault("num", num)
-    return reader().translations.ungettext(singular, plural, num) % variables
+    return reader().translations.ngettext(singular, plural, num) % variables
 
 
 def lazy_gettext(string: str, **variables) -> LazyString:
@@ -102,14 +102,15 @@ def lazy_gettext(string: str, **variables) -> LazyString:
 
 
 def template_gettext(string: str, **variables) -> Markup:
+    # Said per page only where the message is not a constant (templates.py).
     # The catalog's messages are the site's own markup; the values are not.
-    translated = Markup(reader().translations.ugettext(string))
+    translated = Markup(reader().translations.gettext(string))
     return translated % variables if variables or "%" in translated else translated
 
 
 def template_ngettext(singular: str, plural: str, num: int, **variables) -> Markup:
     variables.setdefault("num", num)
-    return Markup(reader().translations.ungettext(singular, plural, num)) % variables
+    return Markup(reader().translations.ngettext(singular, plural, num)) % variables
 
 
 def refresh() -> None:
@@ -120,13 +121,18 @@ def refresh() -> None:
 
 def page_language() -> dict:
     """What every template needs for <html lang dir> and the language menu."""
-    locale = reader().locale
+    found = reader()
     return {
-        "page_locale": locale.replace("_", "-"),
-        "page_dir": text_direction(locale),
-        "language_choices": [(code, language_name(code)) for code in languages()],
-        "current_language": locale,
+        "page_locale": found.locale.replace("_", "-"),
+        "page_dir": text_direction(found.locale),
+        "language_choices": language_choices(tuple(languages())),
+        "current_language": found.locale,
     }
+
+
+@cache
+def language_choices(codes: tuple[str, ...]) -> list[tuple[str, str]]:
+    return [(code, language_name(code)) for code in codes]
 
 
 def init_app(app) -> None:
@@ -134,9 +140,7 @@ def init_app(app) -> None:
     from ..extensions import babel
 
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
-    # Jinja's "new style" gettext (the values escaped, then put in), with this
-    # request's catalog found once and no second trip through the template
-    # context for each message: a page says dozens.
+    # Jinja's "new style" gettext: the values escaped, then put in.
     app.jinja_env.globals.update(gettext=template_gettext, _=template_gettext,
                                  ngettext=template_ngettext)  # fmt: skip
     app.jinja_env.newstyle_gettext = True

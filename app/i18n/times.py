@@ -14,7 +14,7 @@ from babel.dates import format_date, format_time, format_timedelta
 from markupsafe import Markup, escape
 
 from ..models.clock import as_utc
-from . import reader
+from . import Reader, reader
 
 UNITS = (("day", 86400), ("hour", 3600), ("minute", 60))
 # Past this, a date says more than "5 weeks ago".
@@ -50,17 +50,18 @@ def _exact(moment: datetime, locale: str, zone) -> str:
 
 def timeago(moment: datetime, now: datetime | None = None) -> str:
     """How long ago ``moment`` was, in words; past a month, its date."""
-    moment = as_utc(moment)
+    return _words(as_utc(moment), reader(), now)
+
+
+def _words(moment: datetime, found: Reader, now: datetime | None = None) -> str:
     seconds = ((now or datetime.now(UTC)) - moment).total_seconds()
-    found = reader()
     if seconds < 60:
-        return found.translations.ugettext("just now")
-    locale = found.locale
+        return found.translations.gettext("just now")
     if seconds >= AS_A_DATE.total_seconds():
-        return _date(moment, locale, found.zone)
+        return _date(moment, found.locale, found.zone)
     for unit, size in UNITS:
         if seconds >= size:
-            return _ago(locale, unit, int(seconds // size))
+            return _ago(found.locale, unit, int(seconds // size))
 
 
 def time_tag(moment: datetime) -> Markup:
@@ -68,7 +69,8 @@ def time_tag(moment: datetime) -> Markup:
     zone as its tooltip, and the UTC time as its machine-readable value."""
     moment = as_utc(moment)
     found = reader()
-    return _tag(moment.replace(second=0, microsecond=0), found.locale, found.zone, timeago(moment))
+    minute = moment.replace(second=0, microsecond=0)
+    return _tag(minute, found.locale, found.zone, _words(moment, found))
 
 
 @lru_cache(maxsize=16384)

@@ -1,0 +1,125 @@
+"""Templates compiled once for each language, with their messages translated.
+
+A message said at render time costs a call through Jinja's context on every
+page (a few microseconds, and a page says dozens: about a tenth of the
+signed-in page). Yet nearly every message in a template is a constant,
+``{{ _("Home") }}``. So each language has its own compiled templates (an
+overlay of the app's Jinja environment), in which a constant message is
+already translated text, and a message with values, ``_("Hi, %(name)s!",
+name=...)``, is already translated and only has its values put in per page.
+Plural messages (``ngettext``) depend on their number, so are said per page.
+"""
+
+import threading
+
+import flask.templating
+from flask import has_request_context
+from flask_babel import force_locale, get_translations
+from jinja2.ext import Extension
+from jinja2.lexer import Token, TokenStream
+from markupsafe import Markup
+
+from . import reader
+
+MESSAGE_FUNCTIONS = {"_", "gettext"}
+# A message already translated, whose values are put in per page.
+FILL_IN = "_fill_in"
+# Jinja's default number of compiled templates to keep.
+CACHE_SIZE = 400
+
+
+def fill_in(translated: str, **variables) -> Markup:
+    # The catalog's messages are the site's own markup; the values are not.
+    return Markup(translated) % variables
+
+
+class Environment(flask.templating.Environment):
+    """The app's Jinja environment: a page's templates are those of its
+    language. Outside a request (``render_template_string`` in a shell), the
+    templates are compiled as written and say their messages when rendered."""
+
+    language: str | None = None
+
+    def __init__(self, app, **options):
+        options["extensions"] = [*options.get("extensions", ()), TranslatedMessages]
+        super().__init__(app, **options)
+        self.globals[FILL_IN] = fill_in
+        self.languages: dict[str, Environment] = {}
+        self.languages_lock = threading.Lock()
+
+    def in_language(self, language: str) -> "Environment":
+        try:
+            return self.languages[language]
+        except KeyError:
+            with self.languages_lock:
+                if language not in self.languages:
+                    # Shares the loader, globals and filters; not the compiled templates.
+                    overlay = self.overlay(cache_size=CACHE_SIZE)
+                    overlay.language = language
+                    self.languages[language] = overlay
+                return self.languages[language]
+
+    def _for_page(self) -> "Environment":
+        if self.language is None and has_request_context():
+            return self.in_language(reader().locale)
+        return self
+
+    def get_template(self, name, parent=None, globals=None):
+        env = self._for_page()
+        if env is self:
+            return super().get_template(name, parent, globals)
+        return env.get_template(name, parent, globals)
+
+    def select_template(self, names, parent=None, globals=None):
+        env = self._for_page()
+        if env is self:
+            return super().select_template(names, parent, globals)
+        return env.select_template(names, parent, globals)
+
+
+class TranslatedMessages(Extension):
+    """Translate each message with a constant text when the template is
+    compiled, in the environment's language."""
+
+    def filter_stream(self, stream: TokenStream):
+        language = getattr(self.environment, "language", None)
+        if language is None:
+            yield from stream
+            return
+        with force_locale(language):
+            translations = get_translations()
+        previous = None
+        for token in stream:
+            if (
+                token.type == "name"
+                and token.value in MESSAGE_FUNCTIONS
+                and (previous is None or previous.type != "dot")
+                and stream.current.type == "lparen"
+                and stream.look().type == "string"
+            ):
+                yield from self._translated(token, stream, translations)
+                previous = None
+                continue
+            previous = token
+            yield token
+
+    def _translated(self, name: Token, stream: TokenStream, translations):
+        lparen = next(stream)
+        message = next(stream)
+        if stream.current.type not in ("rparen", "comma"):  # not a plain message
+            yield from (name, lparen, message)
+            return
+        translated = translations.gettext(message.value)
+        line = name.lineno
+        if stream.current.type == "rparen" and "%" not in translated:
+            # ("Startseite"|safe): Jinja folds it into the page's text.
+            next(stream)
+            yield lparen
+            yield Token(line, "string", translated)
+            yield Token(line, "pipe", "|")
+            yield Token(line, "name", "safe")
+            yield Token(line, "rparen", ")")
+        else:  # its values (or a "%%") are put in per page
+            yield Token(line, "name", FILL_IN)
+            yield lparen
+            yield Token(line, "string", translated)
