@@ -6,9 +6,11 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from babel import Locale
 from babel.messages.pofile import read_po
 
 from app.extensions import db
+from app.i18n import NAMES
 from app.models import User
 
 from .helpers import add_posts, csrf_token
@@ -188,3 +190,9 @@ def test_a_message_translated_when_compiled_still_escapes_its_values(app):
         text = german.render(name="<b>bob</b>")
     hi = translation("de", "Hi, %(nickname)s!") % {"nickname": "&lt;b&gt;bob&lt;/b&gt;"}
     assert text == f"{hi} {translation('de', 'Home')}"
+
+
+@pytest.mark.parametrize("code", sorted(NAMES))
+def test_each_languages_name_is_babels_name_for_it_in_that_language(code):
+    name = Locale.parse(code).get_display_name(code)
+    assert NAMES[code] == name[:1].upper() + name[1:]

@@ -49,9 +49,17 @@ def select_timezone() -> str | None:
     return getattr(current_user, "timezone", None) if has_request_context() else None
 
 
+# The shipped languages' names in their own language, as Babel gives them
+# (tests/test_languages.py checks): asking Babel loads each language's whole
+# locale data, megabytes a worker keeps, for a menu of four words.
+NAMES = {"en": "English", "de": "Deutsch", "es": "Español", "ar": "العربية"}
+
+
 @cache
 def language_name(code: str) -> str:
     """A language's name in that language ("Deutsch", "Español", "العربية")."""
+    if code in NAMES:
+        return NAMES[code]
     name = Locale.parse(code).get_display_name(code)
     return name[:1].upper() + name[1:]
 
