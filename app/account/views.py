@@ -99,7 +99,6 @@ def index():
 @bp.route("/link/openid", methods=["GET", "POST"])
 @login_required
 @oid.loginhandler  # the provider's answer is no new request to prove
-# TRANSLATORS: ends "To …, sign in again" and "Now to …".
 @proof_required("link")
 def link_openid():
     """Start linking an OpenID 2.0 identity; the provider's answer comes back
@@ -175,7 +174,6 @@ REMOVE_PASSKEY_UNLESS_LAST = sa.delete(_passkey).where(
 
 @bp.route("/identities/<id:identity_id>/unlink", methods=["POST"])
 @login_required
-# TRANSLATORS: ends "To …, sign in again" and "Now to …".
 @proof_required("unlink")
 def unlink(identity_id: int):
     """Unlink one of the account's identities, unless it is the last way in."""
@@ -277,7 +275,6 @@ def sign_out_everywhere():
 
 @bp.route("/delete", methods=["GET", "POST"])
 @login_required
-# TRANSLATORS: ends "To …, sign in again" and "Now to …".
 @proof_required("delete")
 def delete():
     form = DeleteAccountForm(current_user.nickname)
@@ -394,7 +391,6 @@ def relying_party() -> passkeys.RelyingParty | None:
 
 @bp.route("/passkeys/new", methods=["POST"])
 @login_required
-# TRANSLATORS: ends "To …, sign in again" and "Now to …".
 @proof_required("add-passkey")
 def new_passkey():
     """Named: ask the browser to make the passkey."""
@@ -472,7 +468,6 @@ def rename_passkey(passkey_id: int):
 
 @bp.route("/passkeys/<id:passkey_id>/remove", methods=["POST"])
 @login_required
-# TRANSLATORS: ends "To …, sign in again" and "Now to …".
 @proof_required("remove-passkey")
 def remove_passkey(passkey_id: int):
     """Remove one of the account's passkeys, unless it is the last way in."""

@@ -109,16 +109,20 @@ def lazy_gettext(string: str, **variables) -> LazyString:
     return LazyString(gettext, string, **variables)
 
 
+def fill_in(translated: str, **variables) -> Markup:
+    """A template's translated message with its values put in, escaped: the
+    catalog's messages are the site's own markup; the values are not."""
+    return Markup(translated) % variables
+
+
 def template_gettext(string: str, **variables) -> Markup:
     # Said per page only where the message is not a constant (templates.py).
-    # The catalog's messages are the site's own markup; the values are not.
-    translated = Markup(reader().translations.gettext(string))
-    return translated % variables if variables or "%" in translated else translated
+    return fill_in(reader().translations.gettext(string), **variables)
 
 
 def template_ngettext(singular: str, plural: str, num: int, **variables) -> Markup:
     variables.setdefault("num", num)
-    return Markup(reader().translations.ngettext(singular, plural, num)) % variables
+    return fill_in(reader().translations.ngettext(singular, plural, num), **variables)
 
 
 def refresh() -> None:

@@ -17,20 +17,14 @@ from flask import has_request_context
 from flask_babel import force_locale, get_translations
 from jinja2.ext import Extension
 from jinja2.lexer import Token, TokenStream
-from markupsafe import Markup
 
-from . import reader
+from . import fill_in, reader
 
 MESSAGE_FUNCTIONS = {"_", "gettext"}
 # A message already translated, whose values are put in per page.
 FILL_IN = "_fill_in"
 # Jinja's default number of compiled templates to keep.
 CACHE_SIZE = 400
-
-
-def fill_in(translated: str, **variables) -> Markup:
-    # The catalog's messages are the site's own markup; the values are not.
-    return Markup(translated) % variables
 
 
 class Environment(flask.templating.Environment):
