@@ -8,7 +8,7 @@ footer's language menu.
 """
 
 from datetime import tzinfo
-from functools import cache
+from functools import cache, lru_cache
 from typing import NamedTuple
 
 import flask_babel
@@ -16,10 +16,12 @@ import pytz
 from babel import Locale
 from babel.support import NullTranslations
 from flask import current_app, g, has_request_context, request
-from flask_babel import get_locale, get_timezone, get_translations
+from flask_babel import force_locale, get_translations
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from markupsafe import Markup
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 # The zones a person can choose: the tz database's current ones, which
 # pytz (Flask-Babel's) knows by these names.
@@ -33,20 +35,12 @@ def languages() -> list[str]:
     return current_app.config["LANGUAGES"]
 
 
-def select_locale() -> str:
-    if not has_request_context():  # a command, or a fetch in an app context
-        return languages()[0]
-    chosen = getattr(current_user, "locale", None)
-    if chosen in languages():
-        return chosen
-    chosen = request.cookies.get(LOCALE_COOKIE)
-    if chosen in languages():
-        return chosen
-    return request.accept_languages.best_match(languages(), default=languages()[0])
-
-
-def select_timezone() -> str | None:
-    return getattr(current_user, "timezone", None) if has_request_context() else None
+@lru_cache(maxsize=256)
+def best_match(header: str, shipped: tuple[str, ...]) -> str:
+    """The shipped language an Accept-Language header prefers: browsers send
+    few distinct headers, and parsing one costs more than the rest of the
+    choice."""
+    return parse_accept_header(header, LanguageAccept).best_match(shipped, default=shipped[0])
 
 
 # The shipped languages' names in their own language, as Babel gives them
@@ -81,16 +75,52 @@ class Reader(NamedTuple):
 
 
 def reader() -> Reader:
-    """This request's language, time zone and catalog, looked up once: a page
-    says dozens of messages and times, and Flask-Babel finds all three
-    afresh for each."""
+    """This request's language, time zone and catalog, chosen once: a page
+    says dozens of messages and times. Flask-Babel asks for them here too
+    (``init_app``), so a message it says is in the same language."""
     try:
         return g._reader
     except AttributeError:
-        g._reader = found = Reader(str(get_locale()), get_timezone(), get_translations())
+        g._reader = found = choose()
         return found
     except RuntimeError:  # no app context: a fetch or a model used on its own
         return Reader("en", pytz.utc, NullTranslations())
+
+
+def choose() -> Reader:
+    """The account's language, else the footer's (the cookie), else the
+    browser's best among the shipped ones, else the first; the account's
+    zone, else UTC."""
+    app = current_app._get_current_object()
+    shipped = app.config["LANGUAGES"]
+    if not has_request_context():  # a command, or a fetch in an app context
+        return Reader(shipped[0], pytz.utc, catalog(app, shipped[0]))
+    user = current_user._get_current_object()
+    code = getattr(user, "locale", None)
+    if code not in shipped:
+        code = request.cookies.get(LOCALE_COOKIE)
+        if code not in shipped:
+            header = request.environ.get("HTTP_ACCEPT_LANGUAGE", "")
+            code = best_match(header, tuple(shipped))
+    return Reader(code, zone(getattr(user, "timezone", None)), catalog(app, code))
+
+
+@cache
+def zone(name: str | None) -> tzinfo:
+    return pytz.timezone(name) if name else pytz.utc
+
+
+def catalog(app, code: str) -> NullTranslations:
+    """A language's messages, loaded by Flask-Babel once per app: it would
+    otherwise parse the language's name (and stat its locale data) again
+    for each request."""
+    catalogs = app.extensions["i18n.catalogs"]
+    try:
+        return catalogs[code]
+    except KeyError:
+        with force_locale(code):
+            found = catalogs[code] = get_translations()
+        return found
 
 
 def gettext(string: str, **variables) -> str:
@@ -132,13 +162,18 @@ def refresh() -> None:
 
 
 def page_language() -> dict:
-    """What every template needs for <html lang dir> and the language menu."""
+    """What every template needs for <html lang dir> and the language menu,
+    which sends the reader back to this page."""
     found = reader()
     return {
         "page_locale": found.locale.replace("_", "-"),
         "page_dir": text_direction(found.locale),
         "language_choices": language_choices(tuple(languages())),
         "current_language": found.locale,
+        "page_reader": found,
+        "this_page": request.script_root + request.full_path.rstrip("?")
+        if has_request_context()
+        else None,
     }
 
 
@@ -151,7 +186,12 @@ def init_app(app) -> None:
     # Imported here: the extensions' modules import this one for gettext.
     from ..extensions import babel
 
-    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    babel.init_app(
+        app,
+        locale_selector=lambda: reader().locale,
+        timezone_selector=lambda: reader().zone,
+    )
+    app.extensions["i18n.catalogs"] = {}
     # Jinja's "new style" gettext: the values escaped, then put in.
     app.jinja_env.globals.update(gettext=template_gettext, _=template_gettext,
                                  ngettext=template_ngettext)  # fmt: skip

@@ -13,12 +13,11 @@ Plural messages (``ngettext``) depend on their number, so are said per page.
 import threading
 
 import flask.templating
-from flask import has_request_context
-from flask_babel import force_locale, get_translations
+from flask import current_app, has_request_context
 from jinja2.ext import Extension
 from jinja2.lexer import Token, TokenStream
 
-from . import fill_in, reader
+from . import catalog, fill_in, reader
 
 MESSAGE_FUNCTIONS = {"_", "gettext"}
 # A message already translated, whose values are put in per page.
@@ -80,8 +79,7 @@ class TranslatedMessages(Extension):
         if language is None:
             yield from stream
             return
-        with force_locale(language):
-            translations = get_translations()
+        translations = catalog(current_app, language)
         previous = None
         for token in stream:
             if (
