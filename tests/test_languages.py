@@ -2,6 +2,7 @@
 menu (a cookie), else the browser's Accept-Language, else English; times in
 the account's zone, else UTC."""
 
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 
@@ -11,10 +12,11 @@ from babel.messages.pofile import read_po
 
 from app.extensions import db
 from app.i18n import NAMES
-from app.models import User
+from app.models import Post, User
 
 from .helpers import add_posts, csrf_token
 
+MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "app" / "translations"
 
 
@@ -143,6 +145,18 @@ def test_times_are_shown_in_the_chosen_zone_with_the_utc_value_kept(app, user, u
     save_preferences(user_client, locale="", timezone="Asia/Tokyo")
     text = user_client.get("/index").text
     assert '<time datetime="2026-01-01T00:00Z" title="Jan 1, 2026, 9:00\u202fAM JST">' in text
+
+
+def test_a_date_past_a_month_is_the_day_it_was_in_the_readers_zone(app, user, user_client):
+    # 20:30 UTC, 40 days ago: the next morning in Tokyo.
+    day = datetime.now(UTC).replace(hour=20, minute=30) - timedelta(days=40)
+    with app.app_context():
+        db.session.add(Post(body="an old post", user_id=user.id, timestamp=day))
+        db.session.commit()
+    save_preferences(user_client, locale="", timezone="Asia/Tokyo")
+    after = day + timedelta(days=1)
+    text = user_client.get("/index").text
+    assert f">{MONTHS[after.month - 1]} {after.day}, {after.year}</time>" in text
 
 
 def test_times_are_in_the_pages_language(app, user, user_client):

@@ -6,19 +6,20 @@ makes dozens, so what it says is cached per process: a time in words by
 (language, unit, count), and the whole <time> by (minute, language, zone, words).
 """
 
+import time
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 from babel import Locale
 from babel.dates import format_date, format_time, format_timedelta
+from jinja2 import pass_context
 from markupsafe import Markup, escape
 
-from ..models.clock import as_utc
 from . import Reader, reader
 
 UNITS = (("day", 86400), ("hour", 3600), ("minute", 60))
 # Past this, a date says more than "5 weeks ago".
-AS_A_DATE = timedelta(days=31)
+AS_A_DATE = timedelta(days=31).total_seconds()
 
 
 @lru_cache(maxsize=1024)
@@ -33,8 +34,8 @@ def _ago(locale: str, unit: str, count: int) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _date(moment: datetime, locale: str, zone) -> str:
-    return format_date(moment.astimezone(zone), format="medium", locale=locale)
+def _date(minute: int, locale: str, zone) -> str:
+    return format_date(datetime.fromtimestamp(minute * 60, zone), format="medium", locale=locale)
 
 
 def _exact(moment: datetime, locale: str, zone) -> str:
@@ -50,31 +51,44 @@ def _exact(moment: datetime, locale: str, zone) -> str:
 
 def timeago(moment: datetime, now: datetime | None = None) -> str:
     """How long ago ``moment`` was, in words; past a month, its date."""
-    return _words(as_utc(moment), reader(), now)
+    return _words(_seconds(moment), reader(), now and _seconds(now))
 
 
-def _words(moment: datetime, found: Reader, now: datetime | None = None) -> str:
-    seconds = ((now or datetime.now(UTC)) - moment).total_seconds()
+# Times as seconds since the epoch: a subtraction, where making the naive
+# datetimes that SQLite hands back aware would cost a microsecond each.
+EPOCH = datetime(1970, 1, 1)
+EPOCH_UTC = EPOCH.replace(tzinfo=UTC)
+
+
+def _seconds(moment: datetime) -> float:
+    return (moment - (EPOCH if moment.tzinfo is None else EPOCH_UTC)).total_seconds()
+
+
+def _words(moment: float, found: Reader, now: float | None = None) -> str:
+    seconds = (now or time.time()) - moment
     if seconds < 60:
         return found.translations.gettext("just now")
-    if seconds >= AS_A_DATE.total_seconds():
-        return _date(moment, found.locale, found.zone)
+    if seconds >= AS_A_DATE:
+        return _date(int(moment // 60), found.locale, found.zone)
     for unit, size in UNITS:
         if seconds >= size:
             return _ago(found.locale, unit, int(seconds // size))
 
 
-def time_tag(moment: datetime) -> Markup:
+@pass_context
+def time_tag(context, moment: datetime) -> Markup:
     """A <time> element: how long ago in words, the exact time in the reader's
     zone as its tooltip, and the UTC time as its machine-readable value."""
-    moment = as_utc(moment)
-    found = reader()
-    minute = moment.replace(second=0, microsecond=0)
-    return _tag(minute, found.locale, found.zone, _words(moment, found))
+    # The page's reader from its context: a page of posts has dozens of
+    # times, and the context is nearer than the request's globals.
+    found = context.get("page_reader") or reader()
+    seconds = _seconds(moment)
+    return _tag(int(seconds // 60), found.locale, found.zone, _words(seconds, found))
 
 
 @lru_cache(maxsize=16384)
-def _tag(minute: datetime, locale: str, zone, words: str) -> Markup:
+def _tag(minute: int, locale: str, zone, words: str) -> Markup:
+    minute = datetime.fromtimestamp(minute * 60, UTC)
     exact = _exact(minute, locale, zone)
     return Markup(
         f'<time datetime="{minute.isoformat()[:16]}Z" title="{escape(exact)}">'
