@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test screenshots lint format init-db clean browser-deps chromium postgresql redis bench wrk extract translations
+.PHONY: run test screenshots lint format init-db clean browser-deps chromium postgresql redis bench bench-languages wrk extract translations
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -60,8 +60,12 @@ screenshots: $(VENV)/.dev-installed browser-deps
 		tests/browser/test_look.py tests/browser/test_following.py tests/browser/test_passkeys.py tests/browser/test_sessions.py tests/browser/test_languages.py -k screenshots
 
 # The benchmark (README, Performance): a few minutes, all on loopback.
-bench: $(VENV)/.dev-installed postgresql wrk
+bench: $(VENV)/.dev-installed $(COMPILED) postgresql wrk
 	$(PY) bench/run.py
+
+# What the languages cost the signed-in page, against the app before them.
+bench-languages: $(VENV)/.dev-installed $(COMPILED)
+	$(PY) bench/languages.py
 
 # wrk, the benchmark's load generator, from Debian's package.
 wrk:
