@@ -24,10 +24,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
+from babel.support import NullTranslations
 from flask import Flask, redirect, request, session
-from flask_babel import Babel
 from flask_wtf.csrf import generate_csrf
 
+from app.i18n import Reader, best_match, zone
 from app.i18n.times import time_tag
 from app.main.posts import page_of_posts
 from app.models import SIGNED_IN_USER
@@ -108,9 +109,7 @@ INDEX_PAGE = """<!doctype html>
 app = Flask(__name__)
 app.secret_key = os.environ["FLASK_SECRET_KEY"]
 app.jinja_env.filters["time_tag"] = time_tag
-# The page's language, as the app chooses it for a visitor with no choice
-# saved: the browser's, among the languages the site speaks.
-Babel(app, locale_selector=lambda: request.accept_languages.best_match(Config.LANGUAGES, "en"))
+LANGUAGES = tuple(Config.LANGUAGES)
 app.jinja_env.globals["avatar"] = lambda user_id: _token(app.secret_key.encode(), user_id)
 login_page = app.jinja_env.from_string(Path(os.environ["FLOOR_LOGIN_PAGE"]).read_text())
 index_page = app.jinja_env.from_string(INDEX_PAGE)
@@ -134,7 +133,14 @@ def index():
         if user is None:
             return redirect("/login")
         page = page_of_posts("timeline", 20, user_id=user.id, connection=connection)
+    # The page's language and zone, as the app chooses them for an account
+    # with no choice saved: the browser's language, UTC. The page is English.
+    language = best_match(request.environ.get("HTTP_ACCEPT_LANGUAGE", ""), LANGUAGES)
     html = index_page.render(
-        nickname=user.nickname, reader=user.id, page=page, csrf_token=generate_csrf
+        nickname=user.nickname,
+        reader=user.id,
+        page=page,
+        csrf_token=generate_csrf,
+        page_reader=Reader(language, zone(None), NullTranslations()),
     )
     return html, {**HEADERS, "Cache-Control": "no-store"}
