@@ -21,6 +21,11 @@ UNITS = (("day", 86400), ("hour", 3600), ("minute", 60))
 # Past this, a date says more than "5 weeks ago".
 AS_A_DATE = timedelta(days=31).total_seconds()
 
+# Times as seconds since the epoch: a subtraction, where making the naive
+# datetimes that SQLite hands back aware would cost a microsecond each.
+EPOCH = datetime(1970, 1, 1)
+EPOCH_UTC = EPOCH.replace(tzinfo=UTC)
+
 
 @lru_cache(maxsize=1024)
 def _ago(locale: str, unit: str, count: int) -> str:
@@ -54,12 +59,6 @@ def timeago(moment: datetime, now: datetime | None = None) -> str:
     return _words(_seconds(moment), reader(), now and _seconds(now))
 
 
-# Times as seconds since the epoch: a subtraction, where making the naive
-# datetimes that SQLite hands back aware would cost a microsecond each.
-EPOCH = datetime(1970, 1, 1)
-EPOCH_UTC = EPOCH.replace(tzinfo=UTC)
-
-
 def _seconds(moment: datetime) -> float:
     return (moment - (EPOCH if moment.tzinfo is None else EPOCH_UTC)).total_seconds()
 
@@ -88,11 +87,10 @@ def time_tag(context, moment: datetime) -> Markup:
 
 @lru_cache(maxsize=16384)
 def _tag(minute: int, locale: str, zone, words: str) -> Markup:
-    minute = datetime.fromtimestamp(minute * 60, UTC)
-    exact = _exact(minute, locale, zone)
+    at = datetime.fromtimestamp(minute * 60, UTC)
+    exact = _exact(at, locale, zone)
     return Markup(
-        f'<time datetime="{minute.isoformat()[:16]}Z" title="{escape(exact)}">'
-        f"{escape(words)}</time>"
+        f'<time datetime="{at.isoformat()[:16]}Z" title="{escape(exact)}">{escape(words)}</time>'
     )
 
 
