@@ -315,10 +315,11 @@ class SignedInClient(FlaskClient):
             return
         from app.auth import sessions
         from app.extensions import db
+        from app.models import Way
 
         app = self.application
         with app.test_request_context(headers={"User-Agent": "test client"}):
-            self.session_key = sessions.start(user.id, "OpenID", remembered=False)
+            self.session_key = sessions.start(user.id, Way("openid"), remembered=False)
             db.session.commit()
         with self.session_transaction() as session:
             session["_user_id"] = self.session_key

@@ -198,13 +198,13 @@ def test_sign_ins_older_than_ninety_days_are_forgotten(app, browser, user):
         carol = db.session.scalar(sa.select(User).where(User.nickname == "carol"))
         db.session.add_all(
             [
-                SignIn(user_id=carol.id, at=long_ago, provider="Forgotten"),
-                SignIn(user_id=user.id, at=long_ago, provider="Someone else's"),
+                SignIn(user_id=carol.id, at=long_ago, way_kind="oidc", way_name="Forgotten"),
+                SignIn(user_id=user.id, at=long_ago, way_kind="oidc", way_name="Someone else's"),
             ]
         )
         db.session.commit()
     sign_out(browser)
     browser.sign_in(dev_identifier(browser), username="carol")
     with app.app_context():
-        providers = db.session.scalars(sa.select(SignIn.provider).order_by(SignIn.id)).all()
-    assert providers == ["OpenID", "Someone else's", "OpenID"]
+        ways = [s.way for s in db.session.scalars(sa.select(SignIn).order_by(SignIn.id))]
+    assert ways == ["OpenID", "Someone else's", "OpenID"]

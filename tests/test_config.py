@@ -130,6 +130,8 @@ def test_the_dev_providers_are_404_in_production(production_env):
         ('[{"name": "A", "key": "x", "issuer": "https://a.example", "client_id": "c",'
          ' "client_secret": "s"}, {"name": "B", "key": "x", "issuer": "https://b.example",'
          ' "client_id": "c", "client_secret": "s"}]', "two providers have the same key"),
+        ('[{"name": "' + "S" * 256 + '", "key": "sso", "issuer": "https://sso.example",'
+         ' "client_id": "c", "client_secret": "s"}]', "the name of sso is too long"),
     ],
 )  # fmt: skip
 def test_production_refuses_to_start_with_a_broken_oidc_provider(

@@ -12,9 +12,10 @@ from babel.messages.pofile import read_po
 
 from app.extensions import db
 from app.i18n import NAMES
-from app.models import Post, User
+from app.models import Post, User, Way
 
 from .helpers import add_posts, csrf_token
+from .test_oidc import oidc_sign_in
 
 MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "app" / "translations"
@@ -186,6 +187,37 @@ def test_an_action_waiting_for_a_proof_is_told_in_the_language_of_the_page(user_
     text = user_client.get("/account/reauthenticate", headers={"Accept-Language": "de"}).text
     ask = "To delete your account, sign in again with one of your account's own ways in."
     assert translation("de", ask) in text
+
+
+BUILT_IN = "Built-in OpenID Connect (development)"
+
+
+def test_a_way_in_is_named_in_the_language_of_its_reader_not_its_signer(browser):
+    oidc_sign_in(browser)  # in English
+    browser.session.headers["Accept-Language"] = "de"
+    text = browser.get("/account").text
+    # The identity, the session, the history of sign-ins, and the button to
+    # link another identity there.
+    assert text.count(translation("de", BUILT_IN)) == 4
+    assert BUILT_IN not in text
+
+
+@pytest.mark.parametrize(
+    ("way", "language", "words"),
+    [
+        (Way("openid"), "de", "OpenID"),
+        (Way("oidc", "Example SSO"), "ar", "Example SSO"),
+        (Way("oidc"), "es", translation("es", BUILT_IN)),
+        (
+            Way("passkey", "laptop"),
+            "de",
+            translation("de", "Passkey “%(name)s”") % {"name": "laptop"},
+        ),
+    ],
+)
+def test_a_way_in_is_put_in_words_when_shown(app, way, language, words):
+    with app.test_request_context(headers={"Accept-Language": language}):
+        assert way.words() == words
 
 
 def test_pages_in_several_languages_from_one_app_are_each_in_their_own(client):

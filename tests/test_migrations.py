@@ -77,15 +77,21 @@ def moment(name: str) -> sa.BindParameter:
     return sa.bindparam(name, type_=sa.DateTime(timezone=True))
 
 
+def insert(connection, statement: str, **values) -> None:
+    """Run SQL written for a past revision; ``:t`` is NOW."""
+    connection.execute(sa.text(statement).bindparams(moment("t")), {"t": NOW, **values})
+
+
 def add_openid_users(*nicknames):
     """Accounts as the schema before identities held them: one claimed identifier."""
     with db.engine.begin() as connection:
         for nickname in nicknames:
-            connection.execute(
-                sa.text(
-                    'INSERT INTO "user" (nickname, openid, created, active) VALUES (:n, :o, :c, :a)'
-                ).bindparams(moment("c")),
-                {"n": nickname, "o": f"https://example.com/{nickname}", "c": NOW, "a": True},
+            insert(
+                connection,
+                'INSERT INTO "user" (nickname, openid, created, active) VALUES (:n, :o, :t, :a)',
+                n=nickname,
+                o=f"https://example.com/{nickname}",
+                a=True,
             )
 
 
@@ -149,17 +155,16 @@ BEFORE_DEVICE_NAMES = "b7d4e1a2c390"
 def test_a_sessions_device_in_words_becomes_its_browser_and_system_and_back(empty):
     upgrade(revision=BEFORE_DEVICE_NAMES)
     with db.engine.begin() as connection:
-        connection.execute(sa.text('INSERT INTO "user" (nickname, created) VALUES (\'alice\', :t)')
-                           .bindparams(moment("t")), {"t": NOW})  # fmt: skip
+        insert(connection, "INSERT INTO \"user\" (nickname, created) VALUES ('alice', :t)")
         for i, device in enumerate(
             ["Mobile Safari on iOS", "Firefox", "An unknown browser on Linux", "An unknown browser"]
         ):
-            connection.execute(
-                sa.text(
-                    "INSERT INTO live_session (key_hash, user_id, way, device, created, last_seen,"
-                    " remembered) VALUES (:key, 1, 'OpenID', :device, :t, :t, false)"
-                ).bindparams(moment("t")),
-                {"key": bytes([i]) * 32, "device": device, "t": NOW},
+            insert(
+                connection,
+                "INSERT INTO live_session (key_hash, user_id, way, device, created, last_seen,"
+                " remembered) VALUES (:key, 1, 'OpenID', :device, :t, :t, false)",
+                key=bytes([i]) * 32,
+                device=device,
             )
     upgrade()
     with db.engine.connect() as connection:
@@ -175,3 +180,63 @@ def test_a_sessions_device_in_words_becomes_its_browser_and_system_and_back(empt
         assert devices.scalars().all() == [
             "Mobile Safari on iOS", "Firefox", "An unknown browser on Linux", "An unknown browser",
         ]  # fmt: skip
+
+
+# The last revision that kept a sign-in's way in the signer's words.
+BEFORE_WAYS_AS_NAMES = "c3f8a6d2e914"
+# The words as the app wrote them, in English and German, and what they were for.
+WAYS = [
+    ("OpenID", ("openid", None)),
+    ("Example SSO", ("oidc", "Example SSO")),
+    ("Built-in OpenID Connect (development)", ("oidc", None)),
+    ("Integriertes OpenID Connect (Entwicklung)", ("oidc", None)),
+    ("Passkey “laptop”", ("passkey", "laptop")),
+    ("Passkey „phone“", ("passkey", "phone")),
+]
+
+
+def test_a_way_in_in_the_signers_words_becomes_a_kind_and_a_name_and_back(empty):
+    upgrade(revision=BEFORE_WAYS_AS_NAMES)
+    with db.engine.begin() as connection:
+        insert(connection, "INSERT INTO \"user\" (nickname, created) VALUES ('alice', :t)")
+        for i, (words, _) in enumerate(WAYS):
+            insert(
+                connection,
+                "INSERT INTO sign_in (user_id, at, provider) VALUES (1, :t, :words)",
+                words=words,
+            )
+            insert(
+                connection,
+                "INSERT INTO live_session (key_hash, user_id, way, created, last_seen,"
+                " remembered) VALUES (:key, 1, :words, :t, :t, false)",
+                key=bytes([i]) * 32,
+                words=words,
+            )
+        for i, provider in enumerate(["Integriertes OpenID Connect (Entwicklung)", "Example SSO"]):
+            insert(
+                connection,
+                "INSERT INTO identity (user_id, kind, issuer, subject, provider, created)"
+                " VALUES (1, 'oidc', :issuer, 'alice', :provider, :t)",
+                issuer=f"https://{i}.example",
+                provider=provider,
+            )
+    upgrade()
+    expected = [way for _, way in WAYS]
+    with db.engine.connect() as connection:
+        for table in ("sign_in", "live_session"):
+            rows = connection.execute(
+                sa.text(f"SELECT way_kind, way_name FROM {table} ORDER BY id")
+            )
+            assert [tuple(r) for r in rows] == expected
+        providers = connection.execute(sa.text("SELECT provider FROM identity ORDER BY id"))
+        assert providers.scalars().all() == [None, "Example SSO"]
+    downgrade(revision=BEFORE_WAYS_AS_NAMES)
+    # In English, the only words a downgrade can know for sure.
+    english = ["OpenID", "Example SSO", *["Built-in OpenID Connect (development)"] * 2,
+               "Passkey “laptop”", "Passkey “phone”"]  # fmt: skip
+    with db.engine.connect() as connection:
+        for table, column in (("sign_in", "provider"), ("live_session", "way")):
+            words = connection.execute(sa.text(f"SELECT {column} FROM {table} ORDER BY id"))
+            assert words.scalars().all() == english
+        providers = connection.execute(sa.text("SELECT provider FROM identity ORDER BY id"))
+        assert providers.scalars().all() == ["Built-in OpenID Connect (development)", "Example SSO"]

@@ -34,7 +34,7 @@ from ..i18n import (
     timezone_choices,
 )
 from ..i18n import gettext as _
-from ..models import Identity, LiveSession, Passkey, Post, SignIn, User
+from ..models import Identity, LiveSession, Passkey, Post, SignIn, User, Way
 from .forms import DeleteAccountForm, NewPasskeyForm, PasskeyNameForm, PreferencesForm
 
 bp = Blueprint("account", __name__)
@@ -177,19 +177,17 @@ REMOVE_PASSKEY_UNLESS_LAST = sa.delete(_passkey).where(
 @proof_required("unlink")
 def unlink(identity_id: int):
     """Unlink one of the account's identities, unless it is the last way in."""
-    provider = db.session.scalar(
-        sa.select(Identity.provider).where(
-            Identity.id == identity_id, Identity.user_id == current_user.id
-        )
+    identity = db.session.scalar(
+        sa.select(Identity).where(Identity.id == identity_id, Identity.user_id == current_user.id)
     )
-    if provider is None:
+    if identity is None:
         # Unlinked already (a second click, or another tab): nothing to do.
         flash(_("That identity is not linked to your account."), "info")
         return redirect(url_for(".index"))
     return remove_way_in(
         UNLINK_UNLESS_LAST,
         {"identity_id": identity_id},
-        _("%(provider)s identity unlinked.", provider=provider),
+        _("%(provider)s identity unlinked.", provider=identity.provider_name),
     )
 
 
@@ -326,7 +324,7 @@ def prove_oidc(identity_id: int):
         flash(
             _(
                 "%(provider)s is not available here any more. Choose another way.",
-                provider=identity.provider,
+                provider=identity.provider_name,
             ),
             "error",
         )
@@ -507,5 +505,5 @@ def prove_passkey():
         flash(str(failure), "error")
         return redirect(url_for(".reauthenticate"))
     reauth.mark_proved()
-    note_sign_in(current_user.id, passkeys.label(passkey), request.remote_addr)
+    note_sign_in(current_user.id, Way("passkey", passkey.name), request.remote_addr)
     return redirect(url_for(".resume"))

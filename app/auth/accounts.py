@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models import NICKNAME_MAX_LENGTH, Identity, SignIn, User, now_utc
+from ..models import NICKNAME_MAX_LENGTH, Identity, SignIn, User, Way, now_utc
 
 FALLBACK_NICKNAME = "user"
 EMAIL_RE = re.compile(r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$")
@@ -107,7 +107,9 @@ class Claim:
     kind: str
     issuer: str
     subject: str
-    provider: str
+    # The provider's configured name, "OpenID" for OpenID 2.0; none for the
+    # built-in provider (see Way).
+    provider: str | None
     nickname: str | None = None
     email: str | None = None
     # When the provider says the person authenticated, if it said (Unix
@@ -117,6 +119,10 @@ class Claim:
     # token, kept with the live session for logging out.
     sid: str | None = None
     id_token: str | None = None
+
+    @property
+    def way(self) -> Way:
+        return Way(self.kind, self.provider if self.kind == "oidc" else None)
 
     def owner(self) -> User | None:
         """The account this identity belongs to, if any."""
@@ -189,15 +195,21 @@ SIGN_IN_HISTORY = timedelta(days=90)
 def record_sign_in(user_id: int, claim: Claim, address: str | None) -> None:
     """Note the sign-in for the account page, and when the identity was last used."""
     db.session.execute(TOUCH_IDENTITY, {**claim.key(), "now": now_utc()})
-    note_sign_in(user_id, claim.provider, address)
+    note_sign_in(user_id, claim.way, address)
 
 
-def note_sign_in(user_id: int, way: str, address: str | None) -> None:
-    """Note a sign-in with ``way`` ("Example SSO", a passkey's name) and
-    commit it with whatever the caller changed."""
+def note_sign_in(user_id: int, way: Way, address: str | None) -> None:
+    """Note a sign-in made ``way`` and commit it with whatever the caller changed."""
     now = now_utc()
     db.session.execute(
-        ADD_SIGN_IN, {"user_id": user_id, "at": now, "provider": way, "address": address}
+        ADD_SIGN_IN,
+        {
+            "user_id": user_id,
+            "at": now,
+            "way_kind": way.kind,
+            "way_name": way.name,
+            "address": address,
+        },
     )
     db.session.execute(FORGET_SIGN_INS, {"user_id": user_id, "before": now - SIGN_IN_HISTORY})
     db.session.commit()

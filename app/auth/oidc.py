@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from flask import Flask, current_app
 
 from ..i18n import gettext as _
+from ..models import WAY_NAME_MAX_LENGTH, Way
 from ..urls import external_url
 from .fetcher import FetchError, gate
 
@@ -47,6 +48,12 @@ class Provider:
     logout: str = "local"
 
     @property
+    def configured_name(self) -> str | None:
+        """The name kept with its identities and sign-ins: none for the
+        built-in provider, which each reader sees named in their language."""
+        return None if self.key == DEV_KEY else self.name
+
+    @property
     def metadata_url(self) -> str:
         return self.issuer.rstrip("/") + "/.well-known/openid-configuration"
 
@@ -65,6 +72,8 @@ def parse_providers(entries) -> list[Provider]:
         key = entry.get("key") or re.sub(r"[^a-z0-9]+", "-", entry["name"].lower()).strip("-")
         if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", key) or key == DEV_KEY:
             raise OIDCConfigError(f"OIDC_PROVIDERS: {key!r} cannot be a provider key")
+        if len(entry["name"]) > WAY_NAME_MAX_LENGTH:
+            raise OIDCConfigError(f"OIDC_PROVIDERS: the name of {key} is too long")
         if not entry["issuer"].startswith(("https://", "http://")) or len(entry["issuer"]) > 255:
             raise OIDCConfigError(f"OIDC_PROVIDERS: the issuer of {key} must be a URL")
         scopes = entry.get("scopes") or DEFAULT_SCOPES
@@ -111,7 +120,7 @@ def dev_provider() -> Provider:
     issuer = external_url("devoidc.index").rstrip("/")
     return Provider(
         DEV_KEY,
-        _("Built-in OpenID Connect (development)"),
+        Way("oidc").words(),
         issuer,
         current_app.config["DEV_OIDC_CLIENT_ID"],
         current_app.config["DEV_OIDC_CLIENT_SECRET"],

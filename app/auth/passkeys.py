@@ -120,12 +120,6 @@ def unavailable() -> str | None:
     return None
 
 
-def label(passkey: Passkey) -> str:
-    """How a sign-in with ``passkey`` is listed on the account page: kept
-    with the sign-in, so in the language of the person signing in."""
-    return _("Passkey “%(name)s”", name=passkey.name)
-
-
 def begin(purpose: str, options) -> str:
     """Keep the ceremony's challenge in the session; return its options as JSON."""
     from webauthn import options_to_json

@@ -12,7 +12,7 @@ from flask import current_app, request
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models import DEVICE_MAX_LENGTH, LiveSession, UsedLogoutToken, now_utc
+from ..models import DEVICE_MAX_LENGTH, LiveSession, UsedLogoutToken, Way, now_utc
 from ..models.live_session import SEEN_USER as SEEN
 
 _session, _used_token = LiveSession.__table__, UsedLogoutToken.__table__
@@ -61,7 +61,7 @@ def device_of(user_agent: str | None) -> tuple[str | None, str | None]:
     )
 
 
-def start(user_id: int, way: str, remembered: bool, claim=None) -> str:
+def start(user_id: int, way: Way, remembered: bool, claim=None) -> str:
     """Record a new session of ``user_id`` (in the caller's transaction);
     return the key its cookies will carry. ``claim``, an OpenID Connect
     sign-in's, ties the session to the provider's. Sessions past
@@ -75,7 +75,8 @@ def start(user_id: int, way: str, remembered: bool, claim=None) -> str:
         LiveSession(
             key_hash=key_hash(key),
             user_id=user_id,
-            way=way[:255],
+            way_kind=way.kind,
+            way_name=way.name,
             browser=browser,
             system=system,
             address=request.remote_addr,

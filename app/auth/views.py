@@ -17,7 +17,7 @@ from flask_login import current_user, login_user, logout_user
 from ..extensions import csrf, db, oid, ratelimit
 from ..forms import EmptyForm
 from ..i18n import gettext as _
-from ..models import User
+from ..models import User, Way
 from ..urls import external_url, safe_next
 from . import oidc, passkeys, sessions
 from .accounts import (
@@ -127,13 +127,13 @@ def complete_sign_in(claim: Claim, next_url: str):
     if not user.is_active:
         flash(_("This account has been disabled. Contact the site's administrators."), "error")
         return redirect(url_for("auth.login"))
-    start_session(user, claim.provider, bool(session.get("remember_me")), claim)
+    start_session(user, claim.way, bool(session.get("remember_me")), claim)
     # After login_user, whose reads of the account its commit would expire.
     record_sign_in(user.id, claim, request.remote_addr)
     return redirect(next_url)
 
 
-def start_session(user: User, way: str, remember: bool, claim: Claim | None = None) -> None:
+def start_session(user: User, way: Way, remember: bool, claim: Claim | None = None) -> None:
     """Sign ``user`` in with a new live session (committed by the caller's
     record of the sign-in)."""
     user.session_key = sessions.start(user.id, way, remember, claim)
@@ -191,7 +191,7 @@ def oidc_callback(key: str):
     nickname = text.get("preferred_username") or text.get("nickname") or text.get("name")
     sid = text.get("sid") if len(text.get("sid", "")) <= 255 else None
     claim = Claim(
-        "oidc", provider.issuer, claims["sub"], provider.name, nickname, email,
+        "oidc", provider.issuer, claims["sub"], provider.configured_name, nickname, email,
         claims.get("auth_time"), sid, id_token,
     )  # fmt: skip
     return complete_sign_in(claim, session.pop(OIDC_NEXT, None) or url_for("main.index"))
@@ -203,7 +203,7 @@ def complete_proof(claim: Claim):
     proving = session.pop(PROVING)
     owner = claim.owner()
     try:
-        check_proof(proving, owner and owner.id, claim.kind, claim.auth_time, claim.provider)
+        check_proof(proving, owner and owner.id, claim.kind, claim.auth_time, claim.way.words())
     except NotProved as failure:
         flash(str(failure), "error")
         if current_user.is_anonymous:
@@ -250,7 +250,7 @@ def passkey_login():
         flash(_("This account has been disabled. Contact the site's administrators."), "error")
         return redirect(url_for("auth.login"))
     forget_unfinished()
-    user_id, way = user.id, passkeys.label(passkey)
+    user_id, way = user.id, Way("passkey", passkey.name)
     start_session(user, way, bool(request.form.get("remember_me")))
     note_sign_in(user_id, way, request.remote_addr)  # with the passkey's new count
     return redirect(oid.get_next_url())
@@ -305,7 +305,7 @@ def complete_link(claim: Claim, token: str):
         flash(_("You were signed out before the link finished. Sign in and try again."), "error")
         return redirect(url_for("auth.login"))
     outcome = link_identity(db.session.get(User, current_user.id), claim)
-    flash(*link_message(outcome, claim.provider))
+    flash(*link_message(outcome, claim.way.words()))
     return redirect(url_for("account.index"))
 
 

@@ -6,11 +6,13 @@ importable from here."""
 from .clock import as_utc, now_utc
 from .identity import (
     PASSKEY_NAME_MAX_LENGTH,
+    WAY_NAME_MAX_LENGTH,
     Identity,
     Passkey,
     SignIn,
     UsedLogoutToken,
     UsedPasskeyChallenge,
+    Way,
 )
 from .live_session import DEVICE_MAX_LENGTH, SIGNED_IN_USER, LiveSession, load_user
 from .post import POST_MAX_LENGTH, Follow, Post
@@ -30,6 +32,7 @@ __all__ = [
     "NICKNAME_MAX_LENGTH",
     "PASSKEY_NAME_MAX_LENGTH",
     "POST_MAX_LENGTH",
+    "WAY_NAME_MAX_LENGTH",
     "SIGNED_IN_USER",
     "Follow",
     "Identity",
@@ -42,6 +45,7 @@ __all__ = [
     "UsedLogoutToken",
     "UsedPasskeyChallenge",
     "User",
+    "Way",
     "as_utc",
     "load_user",
     "now_utc",

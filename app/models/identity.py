@@ -2,15 +2,50 @@
 sign-ins."""
 
 from datetime import datetime
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..i18n import gettext
 from .clock import now_utc
 from .user import User
 
 PASSKEY_NAME_MAX_LENGTH = 64
+WAY_NAME_MAX_LENGTH = 255
+
+
+class Way(NamedTuple):
+    """How a sign-in was made: "openid"; "oidc" and the provider's configured
+    name, none for the built-in provider; or "passkey" and its name. Kept so,
+    not in words, because the words are the reader's language, not the
+    signer's."""
+
+    kind: str
+    name: str | None = None
+
+    def words(self) -> str:
+        """In the reader's language: "OpenID", the provider's name, or the passkey's."""
+        if self.kind == "passkey":
+            return gettext("Passkey “%(name)s”", name=self.name)
+        if self.kind == "oidc":
+            return self.name or gettext("Built-in OpenID Connect (development)")
+        return "OpenID"
+
+
+class WayIn:
+    """The way (a ``Way``) a sign-in was made, kept with it."""
+
+    # "openid", "oidc" or "passkey", as in Way.
+    way_kind: Mapped[str] = mapped_column(sa.String(16))
+    # The provider's configured name (none for the built-in provider), or the
+    # passkey's name.
+    way_name: Mapped[str | None] = mapped_column(sa.String(WAY_NAME_MAX_LENGTH))
+
+    @property
+    def way(self) -> str:
+        return Way(self.way_kind, self.way_name).words()
 
 
 class Identity(db.Model):
@@ -28,18 +63,23 @@ class Identity(db.Model):
     kind: Mapped[str] = mapped_column(sa.String(16))
     issuer: Mapped[str] = mapped_column(sa.String(255))
     subject: Mapped[str] = mapped_column(sa.String(2048))
-    # The provider's name when linked ("Example SSO"), for the account page.
-    provider: Mapped[str] = mapped_column(sa.String(255))
+    # The provider's configured name when linked ("Example SSO", "OpenID" for
+    # OpenID 2.0); none for the built-in provider, named in the reader's language.
+    provider: Mapped[str | None] = mapped_column(sa.String(WAY_NAME_MAX_LENGTH))
     created: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=now_utc)
     last_used: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
     user: Mapped[User] = relationship(back_populates="identities")
 
+    @property
+    def provider_name(self) -> str:
+        return Way(self.kind, self.provider).words()
+
     def __repr__(self) -> str:
         return f"<Identity {self.kind} {self.issuer} {self.subject}>"
 
 
-class SignIn(db.Model):
+class SignIn(WayIn, db.Model):
     """One sign-in to an account, for its owner to review."""
 
     __table_args__ = (sa.Index(None, "user_id", "at"),)
@@ -47,7 +87,6 @@ class SignIn(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey(User.id, ondelete="CASCADE"))
     at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=now_utc)
-    provider: Mapped[str] = mapped_column(sa.String(255))
     address: Mapped[str | None] = mapped_column(sa.String(64))
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..extensions import autocommit, db, login
 from ..i18n import gettext
 from .clock import as_utc, now_utc
+from .identity import WayIn
 from .user import LAST_SEEN_INTERVAL, SignedInUser, User
 
 DEVICE_MAX_LENGTH = 64
@@ -18,7 +19,7 @@ KEY_MAX_LENGTH = 64
 log = logging.getLogger(__name__)
 
 
-class LiveSession(db.Model):
+class LiveSession(WayIn, db.Model):
     """A signed-in browser. Its session and remember cookies carry a random
     key; only a keyed hash of it (HMAC-SHA256 with SECRET_KEY) is stored, so
     a copy of the database signs no one in. Deleting the row ends the
@@ -27,8 +28,6 @@ class LiveSession(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     key_hash: Mapped[bytes] = mapped_column(sa.LargeBinary(32), unique=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey(User.id, ondelete="CASCADE"), index=True)
-    # How it signed in: the provider's name, "OpenID", or the passkey's.
-    way: Mapped[str] = mapped_column(sa.String(255))
     # The browser's and system's names ("Chromium", "Linux") from the
     # User-Agent, none when unknown; put in words in the reader's language.
     browser: Mapped[str | None] = mapped_column(sa.String(DEVICE_MAX_LENGTH))
