@@ -21,6 +21,7 @@ from .helpers import (
     openid_identity,
     proved,
 )
+from .messages import catalog_message, flashes_checked
 from .oidc_provider import OIDCTestProvider
 from .openid_provider import TestProvider
 from .postgres import PostgresServer, postgres_bin
@@ -104,6 +105,13 @@ def sqlite_connections_closed():
     sa.event.remove(sa.pool.Pool, "connect", record)
     for connection in opened:
         connection.close()
+
+
+@pytest.fixture(autouse=True)
+def flashes_are_translated():
+    """Every message any test makes the app flash is a catalog's."""
+    with flashes_checked(catalog_message()):
+        yield
 
 
 class CompiledTemplates(jinja2.BytecodeCache):

@@ -17,6 +17,7 @@ from babel.messages.pofile import read_po
 from flask import abort
 
 from .helpers import add_posts, csrf_token
+from .messages import catalog_message, catalog_texts, flashes_checked, message_pattern
 from .test_catalogs import TRANSLATIONS
 
 PSEUDO = "en_001"
@@ -60,6 +61,13 @@ def database_url(database_url, monkeypatch, pseudo_translations):
     monkeypatch.setenv("FLASK_BABEL_TRANSLATION_DIRECTORIES", f"translations;{pseudo_translations}")
     monkeypatch.setenv("FLASK_LANGUAGES", f'["en", "de", "es", "ar", "{PSEUDO}"]')
     return database_url
+
+
+@pytest.fixture(autouse=True)
+def flashes_are_translated():
+    """Here every flash is in the pseudo-locale, a catalog's message transformed."""
+    with flashes_checked(message_pattern(pseudo(t) for t in catalog_texts())):
+        yield
 
 
 class VisibleText(HTMLParser):
@@ -126,6 +134,14 @@ def test_the_pseudo_locale_transforms_letters_and_keeps_placeholders_and_markup(
     assert pseudo('Hi, %(nickname)s! <a href="%(url)s">Home</a>') == (
         'Ḣı, %(nickname)s! <a href="%(url)s">Ḣȯṁė</a>'
     )
+
+
+def test_a_flash_is_known_for_a_catalogs_message_whatever_its_values_and_language():
+    message = catalog_message()
+    assert message.fullmatch("Passkey “my phone” removed. It no longer signs in.")
+    assert message.fullmatch("Passkey „Handy“ entfernt. Mit ihm ist keine Anmeldung mehr möglich.")
+    assert not message.fullmatch("Passkey removed.")
+    assert not message.fullmatch("Something went wrong.")
 
 
 @pytest.mark.parametrize(
