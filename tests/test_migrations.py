@@ -111,12 +111,7 @@ def test_each_claimed_identifier_becomes_an_identity_and_nothing_is_lost(empty):
     upgrade(revision=BEFORE_IDENTITIES)
     add_openid_users("alice", "bob")
     with db.engine.begin() as connection:
-        connection.execute(
-            sa.text("INSERT INTO post (body, timestamp, user_id) VALUES ('hi', :t, 1)").bindparams(
-                moment("t")
-            ),
-            {"t": NOW},
-        )
+        insert(connection, "INSERT INTO post (body, timestamp, user_id) VALUES ('hi', :t, 1)")
     upgrade(revision=BEFORE_LIVE_SESSIONS)
     with db.engine.connect() as connection:
         tokens = connection.execute(sa.text('SELECT session_token FROM "user"')).scalars().all()
