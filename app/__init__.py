@@ -10,7 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import ProductionConfig, config
 
-from . import i18n, urls
+from . import forms, i18n, urls
 from .auth import oidc
 from .auth.fetcher import install_fetcher
 from .auth.openid import store as openid_store
@@ -67,6 +67,7 @@ def create_app(config_class=ProductionConfig):
     apply_sqlite_busy_timeout(app)
     for ext in (db, login, csrf, ratelimit, oid):
         ext.init_app(app)
+    forms.init_app(app)  # after csrf's, whose template global it replaces
     urls.init_app(app)
     i18n.init_app(app)
     # The built-in OpenID Connect provider's one client, on this site.
