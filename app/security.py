@@ -1,9 +1,12 @@
-"""Response headers that keep pages from being framed, sniffed or leaked,
-and, when SERVER_TIMING is on, say where a request's time went."""
+"""Response headers that keep pages from being framed, sniffed or leaked;
+the signed session cookie; and, when SERVER_TIMING is on, where a request's
+time went."""
 
 import time
 
 from flask import Flask, g, request, session
+from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import URLSafeTimedSerializer
 
 # Scripts and styles only from static files of this site, so injected markup
 # cannot run. No form-action: the sign-in form redirects to the provider, and
@@ -25,7 +28,25 @@ CONTENT_SECURITY_POLICY = "; ".join(
 SHARED_ENDPOINTS = {"static", "users.avatar_image"}
 
 
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed cookie session, its serializer made once for each set
+    of keys: Flask makes it again to open and to save every session, about
+    250 Python calls a request."""
+
+    def __init__(self):
+        self.serializers: dict[tuple, URLSafeTimedSerializer | None] = {}
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        keys = (app.secret_key, *(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        try:
+            return self.serializers[keys]
+        except KeyError:
+            serializer = self.serializers[keys] = super().get_signing_serializer(app)
+            return serializer
+
+
 def init_app(app: Flask) -> None:
+    app.session_interface = SessionInterface()
     if app.config["SERVER_TIMING"]:
 
         @app.before_request
