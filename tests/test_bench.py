@@ -35,13 +35,16 @@ def test_the_quick_benchmark_runs_and_reports_every_target(tmp_path):
     assert set(sqlite["sign_in"]) == {"identity URL", "OP identifier"}
     assert sqlite["floor"]["index"]["4"]["app_rps"] > 0
     assert sqlite["floor"]["login"]["4"]["app_rps"] > 0
+    assert sqlite["against_floor"]["index"]["4"]["ratio"] > 0
+    assert sqlite["against_floor"]["login"]["4"]["ratio"] > 0
+    assert sqlite["calls"]["index"] > sqlite["calls"]["login"] > 100
     growth = results["growth"]["SQLite"]["pages"]
     assert set(growth) == {"/index", "/explore", "/user/seed0"}
     assert all(page["ratio"] > 0 for page in growth.values())
     assert set(sqlite["flood"]["pages"]) == {"/login", "/healthz", "/index"}
     assert sqlite["flood"]["refused"] > 0
-    assert len(results["checks"]) == 10
-    assert run.stdout.count("[met]") + run.stdout.count("[NOT MET]") == 10
+    assert len(results["checks"]) == 11
+    assert run.stdout.count("[met]") + run.stdout.count("[NOT MET]") == 11
 
 
 def test_the_round_trip_count_is_what_postgresql_received(postgres):
