@@ -24,6 +24,15 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+SECURITY_HEADERS = (
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("X-Frame-Options", "DENY"),
+    ("X-Content-Type-Options", "nosniff"),
+    # OpenID answers travel in URLs (/login?openid.sig=...): never send them
+    # to another site as a Referer.
+    ("Referrer-Policy", "same-origin"),
+)
+
 # Responses the same for every visitor, which caches may keep.
 SHARED_ENDPOINTS = {"static", "users.avatar_image"}
 
@@ -64,17 +73,19 @@ def init_app(app: Flask) -> None:
             )
             return response
 
+    defaults = list(SECURITY_HEADERS)
+    if app.config["HSTS_SECONDS"]:
+        defaults.append(("Strict-Transport-Security", f"max-age={app.config['HSTS_SECONDS']}"))
+
     @app.after_request
     def security_headers(response):
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        # OpenID answers travel in URLs (/login?openid.sig=...): never send
-        # them to another site as a Referer.
-        headers.setdefault("Referrer-Policy", "same-origin")
-        if app.config["HSTS_SECONDS"]:
-            headers.setdefault("Strict-Transport-Security", f"max-age={app.config['HSTS_SECONDS']}")
+        # Each header unless the view set its own. One pass over what is set:
+        # Werkzeug's Headers.setdefault scans and lower-cases for each.
+        present = {name.lower() for name, _ in headers}
+        for name, value in defaults:
+            if name.lower() not in present:
+                headers.add(name, value)
         # Keep signed-in pages out of caches, so Back after logout shows nothing.
         # Judged by the cookies, not current_user: no database query here, so
         # this works for every response, a 503 during an outage included.

@@ -32,16 +32,11 @@ from app.i18n import Reader, best_match, zone
 from app.i18n.times import time_tag
 from app.main.posts import page_of_posts
 from app.models import SIGNED_IN_USER
-from app.security import CONTENT_SECURITY_POLICY
+from app.security import SECURITY_HEADERS
 from app.users.avatars import _token
 from config import Config
 
-HEADERS = {
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-    "X-Frame-Options": "DENY",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-}
+HEADERS = dict(SECURITY_HEADERS)
 INDEX_PAGE = """<!doctype html>
 <html lang="en">
 <head>
