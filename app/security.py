@@ -39,8 +39,8 @@ SHARED_ENDPOINTS = {"static", "users.avatar_image"}
 
 class SessionInterface(SecureCookieSessionInterface):
     """Flask's signed cookie session, its serializer made once for each set
-    of keys: Flask makes it again to open and to save every session, about
-    250 Python calls a request."""
+    of keys: Flask makes it again to open and to save every session, 45 to
+    90 Python calls a request."""
 
     def __init__(self):
         self.serializers: dict[tuple, URLSafeTimedSerializer | None] = {}
