@@ -64,7 +64,9 @@ def avatar(user_id: int) -> str:
     return avatar_url(user_id)
 
 
-bp.add_app_template_global(avatar_token)
+# A filter, not a global: Jinja calls filters directly, globals through the
+# context, and a page of posts asks for one avatar per post.
+bp.add_app_template_filter(avatar_token)
 
 
 @bp.route("/user/<nickname>")
