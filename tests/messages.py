@@ -17,14 +17,16 @@ PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
 
 @cache
 def catalog_texts() -> frozenset[str]:
-    """Each message of the code, in English and in every shipped language."""
+    """Each message of the code, in English and in every shipped language;
+    not those that are little but placeholders ("%(browser)s on
+    %(system)s"), which would match almost any sentence: none is flashed."""
     texts = set()
     for path in [TRANSLATIONS / "messages.pot", *TRANSLATIONS.glob("*/LC_MESSAGES/messages.po")]:
         with path.open("rb") as f:
             for message in read_po(f):
                 for value in (message.id, message.string):
                     texts.update(t for t in (value if isinstance(value, tuple) else (value,)) if t)
-    return frozenset(texts)
+    return frozenset(t for t in texts if re.search(r"\w{3}", PLACEHOLDER.sub("", t)))
 
 
 def message_pattern(texts) -> re.Pattern:
@@ -38,10 +40,7 @@ def message_pattern(texts) -> re.Pattern:
 
 @cache
 def catalog_message() -> re.Pattern:
-    # Not the texts that are little but placeholders ("%(browser)s on
-    # %(system)s"), which would match almost any sentence; none is flashed.
-    worded = (t for t in catalog_texts() if re.search(r"\w{3}", PLACEHOLDER.sub("", t)))
-    return message_pattern(worded)
+    return message_pattern(catalog_texts())
 
 
 @contextmanager

@@ -8,6 +8,7 @@ ships; only these tests add it to LANGUAGES.
 """
 
 import re
+from functools import cache
 from html.parser import HTMLParser
 
 import pytest
@@ -63,10 +64,15 @@ def database_url(database_url, monkeypatch, pseudo_translations):
     return database_url
 
 
+@cache
+def pseudo_message() -> re.Pattern:
+    return message_pattern(pseudo(t) for t in catalog_texts())
+
+
 @pytest.fixture(autouse=True)
 def flashes_are_translated():
     """Here every flash is in the pseudo-locale, a catalog's message transformed."""
-    with flashes_checked(message_pattern(pseudo(t) for t in catalog_texts())):
+    with flashes_checked(pseudo_message()):
         yield
 
 
