@@ -29,7 +29,9 @@ class Config:
     # The languages the site speaks, each a catalog in app/translations/
     # (English is the messages themselves); the first is the default.
     LANGUAGES = ["en", "de", "es", "ar"]
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # No pool_pre_ping: a dead pooled connection is found without a query
+    # (app/database.py drop_if_hung_up).
+    SQLALCHEMY_ENGINE_OPTIONS = {}
 
     # Where python3-openid keeps associations and nonces: "file" (a
     # FileOpenIDStore in OPENID_FS_STORE_PATH, as the 2012 tutorial did; one

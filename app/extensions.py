@@ -2,8 +2,6 @@
 by ``create_app`` (Flask's application factory pattern): blueprints import
 them from here, never from the package that makes the app."""
 
-import sqlite3
-
 import sqlalchemy as sa
 from flask import has_app_context
 from flask_babel import Babel, lazy_gettext
@@ -11,11 +9,11 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
 from .auth.openid.consumer import SafeOpenID
 from .auth.reauth import PAPEAnswer
+from .database import Session
 from .ratelimit import RateLimit
 
 
@@ -32,7 +30,7 @@ class Base(DeclarativeBase):
     )
 
 
-db = SQLAlchemy(model_class=Base)
+db = SQLAlchemy(model_class=Base, session_options={"class_": Session})
 # The reader's language and time zone are chosen in app/i18n/.
 babel = Babel()
 login = LoginManager()
@@ -49,19 +47,6 @@ oid = SafeOpenID(extension_responses=[PAPEAnswer])
 login.login_view = "auth.login"
 login.login_message = lazy_gettext("Please sign in to see this page.")
 login.login_message_category = "info"
-
-
-@sa.event.listens_for(Engine, "connect")
-def configure_sqlite(dbapi_connection, connection_record):
-    if not isinstance(dbapi_connection, sqlite3.Connection):
-        return
-    # SQLite ignores foreign keys, ON DELETE CASCADE included, unless asked
-    # on each connection; PostgreSQL always enforces them.
-    dbapi_connection.execute("PRAGMA foreign_keys=ON")
-    # In write-ahead-log mode (set by init-db), syncing at checkpoints is
-    # what SQLite recommends: no corruption on power loss, far fewer syncs.
-    if dbapi_connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
-        dbapi_connection.execute("PRAGMA synchronous=NORMAL")
 
 
 def autocommit() -> sa.Connection:

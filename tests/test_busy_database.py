@@ -19,7 +19,7 @@ def database_url(database_url, db_backend, monkeypatch):
     monkeypatch.setenv("FLASK_SQLITE_BUSY_TIMEOUT", "0.1")
     if db_backend == "postgresql":
         # PostgreSQL waits for a lock without end unless an operator sets this.
-        options = {"pool_pre_ping": True, "connect_args": {"options": "-c lock_timeout=100"}}
+        options = {"connect_args": {"options": "-c lock_timeout=100"}}
         monkeypatch.setenv("FLASK_SQLALCHEMY_ENGINE_OPTIONS", json.dumps(options))
     return database_url
 

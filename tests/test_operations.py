@@ -21,12 +21,10 @@ def test_healthz_answers_200_when_the_database_answers(client):
     assert response.json == {"status": "ok"}
 
 
-# The pool's connections die with the server; psycopg warns when such a
-# connection object is collected. Collect them here, where that is expected.
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
-def test_a_database_outage_gives_503_pages_and_the_site_recovers_by_itself(
-    own_postgres, monkeypatch, tmp_path
-):
+@pytest.fixture
+def outage_client(own_postgres, monkeypatch, tmp_path):
+    """A client signed in as alice, on an app whose PostgreSQL server the test
+    may stop and start."""
     monkeypatch.setenv("FLASK_SQLALCHEMY_DATABASE_URI", own_postgres.create_database("outage"))
     monkeypatch.setenv("FLASK_OPENID_FS_STORE_PATH", str(tmp_path))
     app = create_app(TestingConfig)
@@ -37,6 +35,19 @@ def test_a_database_outage_gives_503_pages_and_the_site_recovers_by_itself(
         db.session.add(user)
         db.session.commit()
         client = app.test_client(user=db.session.get(User, user.id))
+    yield client
+    with app.app_context():
+        db.engine.dispose()
+    # The pool's connections die with the server; psycopg warns when such a
+    # connection object is collected. Collect them here, where that is expected.
+    gc.collect()
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_a_database_outage_gives_503_pages_and_the_site_recovers_by_itself(
+    outage_client, own_postgres
+):
+    client = outage_client
     token = csrf_token(client.get("/index"))
 
     own_postgres.stop()
@@ -53,10 +64,20 @@ def test_a_database_outage_gives_503_pages_and_the_site_recovers_by_itself(
     own_postgres.start()
     assert client.get("/healthz").status_code == 200
     assert "Hi, alice!" in client.get("/index").text
-    with app.app_context():
+    with client.application.app_context():
         assert db.session.scalar(sa.select(sa.func.count(Post.id))) == 0  # nothing half-written
-        db.engine.dispose()
-    gc.collect()
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_the_first_page_after_a_database_restart_is_served_on_a_new_connection(
+    outage_client, own_postgres
+):
+    # Every thread's pooled connection was opened before the restart.
+    assert "Hi, alice!" in outage_client.get("/index").text
+    own_postgres.stop()
+    own_postgres.start()
+    assert "Hi, alice!" in outage_client.get("/index").text
+    assert outage_client.get("/healthz").status_code == 200
 
 
 @pytest.fixture
