@@ -3,6 +3,7 @@
 import time
 
 import pytest
+import sqlalchemy as sa
 from openid.association import Association
 from openid.fetchers import HTTPFetchingError
 from openid.store import nonce
@@ -27,39 +28,80 @@ def store(app):
         yield DatabaseOpenIDStore()
 
 
-def test_a_stored_association_is_found_by_server_and_handle(store):
+@pytest.fixture
+def elsewhere(other_app):
+    """getAssociation in another process: what the database holds, not this
+    process's cache."""
+
+    def get(server_url, handle=None):
+        with other_app.app_context():
+            return DatabaseOpenIDStore().getAssociation(server_url, handle)
+
+    return get
+
+
+def test_a_stored_association_is_found_by_server_and_handle(store, elsewhere):
     store.storeAssociation(SERVER, association("h1"))
-    found = store.getAssociation(SERVER, "h1")
-    assert (found.handle, found.secret, found.assoc_type) == ("h1", b"s" * 20, "HMAC-SHA1")
-    assert store.getAssociation(SERVER, "other") is None
-    assert store.getAssociation("https://elsewhere.example/", "h1") is None
+    for get in (store.getAssociation, elsewhere):
+        found = get(SERVER, "h1")
+        assert (found.handle, found.secret, found.assoc_type) == ("h1", b"s" * 20, "HMAC-SHA1")
+        assert get(SERVER, "other") is None
+        assert get("https://elsewhere.example/", "h1") is None
 
 
-def test_without_a_handle_the_most_recently_issued_association_is_returned(store):
+def test_without_a_handle_the_most_recently_issued_association_is_returned(store, elsewhere):
     store.storeAssociation(SERVER, association("old", issued_ago=100))
     store.storeAssociation(SERVER, association("new", issued_ago=10))
     assert store.getAssociation(SERVER).handle == "new"
+    assert elsewhere(SERVER).handle == "new"
 
 
-def test_an_expired_association_is_not_returned_and_is_cleaned_up(store):
+def test_an_expired_association_is_not_returned_and_is_cleaned_up(store, elsewhere):
     store.storeAssociation(SERVER, association("gone", issued_ago=1000, lifetime=600))
     store.storeAssociation(SERVER, association("live"))
     assert store.getAssociation(SERVER, "gone") is None
+    assert elsewhere(SERVER, "gone") is None
     assert store.cleanupAssociations() == 1
     assert store.getAssociation(SERVER, "live") is not None
 
 
-def test_storing_an_association_again_replaces_it(store):
+def test_an_association_stored_again_as_expired_is_not_returned(store, elsewhere):
+    store.storeAssociation(SERVER, association("h1"))
+    assert store.getAssociation(SERVER).handle == "h1"
+    store.storeAssociation(SERVER, association("h1", issued_ago=1000, lifetime=600))
+    for get in (store.getAssociation, elsewhere):
+        assert get(SERVER) is None
+        assert get(SERVER, "h1") is None
+
+
+def test_storing_an_association_again_replaces_it(store, elsewhere):
     store.storeAssociation(SERVER, association("h1", lifetime=10))
     store.storeAssociation(SERVER, association("h1", lifetime=900))
     assert store.getAssociation(SERVER, "h1").lifetime == 900
+    assert elsewhere(SERVER, "h1").lifetime == 900
 
 
-def test_removing_an_association_says_whether_it_was_there(store):
+def test_removing_an_association_says_whether_it_was_there(store, elsewhere):
     store.storeAssociation(SERVER, association("h1"))
+    assert store.getAssociation(SERVER).handle == "h1"
     assert store.removeAssociation(SERVER, "h1") is True
     assert store.removeAssociation(SERVER, "h1") is False
-    assert store.getAssociation(SERVER, "h1") is None
+    for get in (store.getAssociation, elsewhere):
+        assert get(SERVER, "h1") is None
+        assert get(SERVER) is None
+
+
+def test_an_association_once_found_is_found_again_without_asking_the_database(app, other_app):
+    with other_app.app_context():
+        DatabaseOpenIDStore().storeAssociation(SERVER, association("h1"))
+    with app.app_context():
+        store = DatabaseOpenIDStore()
+        assert store.getAssociation(SERVER, "h1").handle == "h1"  # from the database
+        statements = []
+        sa.event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+        assert store.getAssociation(SERVER, "h1").handle == "h1"
+        assert store.getAssociation(SERVER).handle == "h1"
+        assert statements == []
 
 
 def test_a_nonce_can_be_used_once(store):

@@ -63,10 +63,15 @@ class DatabaseOpenIDStore(OpenIDStore):
     Each call runs on a connection of its own, apart from the ORM session, so
     a used nonce is recorded even if the sign-in then fails. A call of one
     statement runs it in autocommit: one round trip to the server instead of
-    three (BEGIN, the statement, COMMIT or ROLLBACK).
+    three (BEGIN, the statement, COMMIT or ROLLBACK). Associations found or
+    stored are kept in the process too (AssociationCache).
     """
 
+    def __init__(self):
+        self.cache = association_cache()
+
     def storeAssociation(self, server_url, association):
+        self.cache.put(server_url, association)
         table = OpenIDAssociation.__table__
         with db.engine.begin() as connection:
             connection.execute(
@@ -87,6 +92,8 @@ class DatabaseOpenIDStore(OpenIDStore):
             )
 
     def getAssociation(self, server_url, handle=None):
+        if (held := self.cache.get(server_url, handle)) is not None:
+            return held
         table = OpenIDAssociation.__table__
         query = sa.select(table).where(
             table.c.server_url == server_url, table.c.expires > int(time.time())
@@ -97,9 +104,12 @@ class DatabaseOpenIDStore(OpenIDStore):
             row = connection.execute(query.order_by(table.c.issued.desc()).limit(1)).first()
         if row is None:
             return None
-        return Association(row.handle, row.secret, row.issued, row.lifetime, row.assoc_type)
+        association = Association(row.handle, row.secret, row.issued, row.lifetime, row.assoc_type)
+        self.cache.put(server_url, association)
+        return association
 
     def removeAssociation(self, server_url, handle):
+        self.cache.remove(server_url, handle)
         table = OpenIDAssociation.__table__
         with autocommit() as connection:
             result = connection.execute(
@@ -160,6 +170,59 @@ class DatabaseOpenIDStore(OpenIDStore):
                 )
         except IntegrityError:
             pass  # another process stored the same discovery at the same moment
+
+
+class AssociationCache:
+    """The associations a process has found or stored, so that a warm sign-in
+    asks the database for none (two lookups: at the start, the newest with
+    the provider; at the return, the one the answer names).
+
+    An association never changes once made: it expires, or a provider says
+    it no longer knows the handle and the store removes it. A process that
+    still holds one another process removed sends it once more; the
+    provider again says it does not know it, the answer is checked with the
+    provider directly, and this process removes it too.
+    """
+
+    # Entries kept at most; past it, the cache starts again empty.
+    SIZE = 1000
+
+    def __init__(self):
+        self._by_handle: dict[tuple[str, str], Association] = {}
+        self._newest: dict[str, Association] = {}
+
+    def get(self, server_url: str, handle: str | None) -> Association | None:
+        if handle is None:
+            held = self._newest.get(server_url)
+        else:
+            held = self._by_handle.get((server_url, handle))
+        if held is None or held.expiresIn <= 0:
+            return None
+        return held
+
+    def put(self, server_url: str, association: Association) -> None:
+        if len(self._by_handle) >= self.SIZE:
+            self._by_handle.clear()
+            self._newest.clear()
+        self._by_handle[server_url, association.handle] = association
+        newest = self._newest.get(server_url)
+        if (
+            newest is None
+            or newest.handle == association.handle
+            or (association.issued >= newest.issued)
+        ):
+            self._newest[server_url] = association
+
+    def remove(self, server_url: str, handle: str) -> None:
+        self._by_handle.pop((server_url, handle), None)
+        newest = self._newest.get(server_url)
+        if newest is not None and newest.handle == handle:
+            self._newest.pop(server_url, None)
+
+
+def association_cache() -> AssociationCache:
+    """The current app's association cache (each test's app has its own)."""
+    return current_app.extensions.setdefault("openid_associations", AssociationCache())
 
 
 class CleanupSchedule:
