@@ -85,7 +85,8 @@ def openid_cleanup_command():
 def sessions_cleanup_command():
     """Delete the records of sessions past SESSION_MAX_AGE.
 
-    Each sign-in also does it; ended sessions are deleted when they end.
+    Sign-ins also do it, a process's first and then one every ten minutes;
+    ended sessions are deleted when they end.
     """
     from .auth import sessions
 

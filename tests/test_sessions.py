@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from app.auth.openid.store import CLEANUP_INTERVAL, CleanupSchedule
 from app.extensions import db
 from app.models import LiveSession, User, as_utc, now_utc
 
@@ -151,14 +152,42 @@ def test_an_old_remembered_session_ends_at_the_absolute_lifetime(app, live_serve
     assert live_sessions(app) == []
 
 
-def test_a_new_sign_in_removes_expired_sessions(app, live_server):
-    device(live_server, CHROMIUM)
+@pytest.fixture
+def cleanup_clock(app):
+    """The clock of the app's cleanup of old sign-ins and sessions, which the test moves."""
+    now = [1000.0]
+    schedule = app.extensions.setdefault("sign_in_cleanup", CleanupSchedule())
+    schedule.clock = lambda: now[0]
+    return now
+
+
+def expire_sessions(app) -> None:
     with app.app_context():
         old = now_utc() - app.config["SESSION_MAX_AGE"] - timedelta(minutes=1)
         db.session.execute(sa.update(LiveSession).values(created=old))
         db.session.commit()
+
+
+def test_a_sign_in_removes_expired_sessions_once_the_cleanup_is_due(
+    app, live_server, cleanup_clock
+):
+    device(live_server, CHROMIUM)  # the process's first sign-in: its cleanup is due
+    expire_sessions(app)
     device(live_server, IPHONE, username="bob")
-    assert [s.device for s in live_sessions(app)] == ["Mobile Safari on iOS"]
+    assert len(live_sessions(app)) == 2  # too soon for another
+    cleanup_clock[0] += CLEANUP_INTERVAL
+    device(live_server, IPHONE, username="carol")
+    assert [s.device for s in live_sessions(app)] == ["Mobile Safari on iOS"] * 2
+
+
+def test_an_expired_session_not_yet_removed_is_not_listed(app, live_server, cleanup_clock):
+    device(live_server, CHROMIUM)
+    expire_sessions(app)
+    phone = device(live_server, IPHONE)
+    assert len(live_sessions(app)) == 2
+    page = phone.get("/account")
+    assert "Mobile Safari on iOS" in page.text
+    assert "Chromium on Linux" not in page.text
 
 
 def test_last_active_is_written_at_most_every_few_minutes(app, live_server):

@@ -18,7 +18,7 @@ from openid.extensions.draft import pape5 as pape
 from sqlalchemy.exc import IntegrityError
 
 from ..auth import oidc, passkeys, reauth, sessions
-from ..auth.accounts import note_sign_in
+from ..auth.accounts import SIGN_IN_HISTORY, note_sign_in
 from ..auth.forms import LinkOpenIDForm
 from ..auth.reauth import proof_required
 from ..auth.views import LINK_TO, count_sign_in_start, start_oidc
@@ -34,7 +34,7 @@ from ..i18n import (
     timezone_choices,
 )
 from ..i18n import gettext as _
-from ..models import Identity, LiveSession, Passkey, Post, SignIn, User, Way
+from ..models import Identity, LiveSession, Passkey, Post, SignIn, User, Way, now_utc
 from .forms import DeleteAccountForm, NewPasskeyForm, PasskeyNameForm, PreferencesForm
 
 bp = Blueprint("account", __name__)
@@ -64,15 +64,17 @@ def render_account(
     status: int = 200,
 ):
     user = account()
+    # Sign-ins and sessions too old to count are deleted only now and then.
+    now = now_utc()
     sign_ins = db.session.scalars(
         sa.select(SignIn)
-        .where(SignIn.user_id == user.id)
+        .where(SignIn.user_id == user.id, SignIn.at >= now - SIGN_IN_HISTORY)
         .order_by(SignIn.at.desc(), SignIn.id.desc())
         .limit(RECENT_SIGN_INS)
     )
     live = db.session.scalars(
         sa.select(LiveSession)
-        .where(LiveSession.user_id == user.id)
+        .where(LiveSession.user_id == user.id, LiveSession.created >= now - sessions.max_age())
         .order_by(LiveSession.last_seen.desc(), LiveSession.id.desc())
     )
     return render_template(

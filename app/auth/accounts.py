@@ -1,5 +1,6 @@
 """Finding, creating and linking the account behind a verified identity."""
 
+import logging
 import re
 import secrets
 import unicodedata
@@ -8,10 +9,15 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
+from flask import current_app
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from ..extensions import db
+from ..extensions import autocommit, db
 from ..models import NICKNAME_MAX_LENGTH, Identity, SignIn, User, Way, now_utc
+from .openid.store import CleanupSchedule
+from .sessions import FORGET_EXPIRED, max_age
+
+log = logging.getLogger(__name__)
 
 FALLBACK_NICKNAME = "user"
 EMAIL_RE = re.compile(r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$")
@@ -91,9 +97,7 @@ TOUCH_IDENTITY = (
     _identity.update().where(_is_claimed_identity).values(last_used=sa.bindparam("now"))
 )
 ADD_SIGN_IN = _sign_in.insert()
-FORGET_SIGN_INS = _sign_in.delete().where(
-    _sign_in.c.user_id == sa.bindparam("user_id"), _sign_in.c.at < sa.bindparam("before")
-)
+FORGET_SIGN_INS = _sign_in.delete().where(_sign_in.c.at < sa.bindparam("before"))
 
 
 @dataclass(frozen=True)
@@ -200,16 +204,36 @@ def record_sign_in(user_id: int, claim: Claim, address: str | None) -> None:
 
 def note_sign_in(user_id: int, way: Way, address: str | None) -> None:
     """Note a sign-in made ``way`` and commit it with whatever the caller changed."""
-    now = now_utc()
     db.session.execute(
         ADD_SIGN_IN,
         {
             "user_id": user_id,
-            "at": now,
+            "at": now_utc(),
             "way_kind": way.kind,
             "way_name": way.name,
             "address": address,
         },
     )
-    db.session.execute(FORGET_SIGN_INS, {"user_id": user_id, "before": now - SIGN_IN_HISTORY})
     db.session.commit()
+    forget_the_past_now_and_then()
+
+
+def forget_the_past_now_and_then() -> None:
+    """Delete everyone's sign-ins past SIGN_IN_HISTORY and sessions past
+    SESSION_MAX_AGE, on a process's first sign-in and then every
+    CLEANUP_INTERVAL: pages never show either (they ask for what is recent),
+    so this only keeps the tables small, and a sign-in need not wait for it."""
+    schedule = current_app.extensions.setdefault("sign_in_cleanup", CleanupSchedule())
+    schedule.run_if_due(forget_the_past)
+
+
+def forget_the_past() -> None:
+    """Delete everyone's sign-ins past SIGN_IN_HISTORY and sessions past
+    SESSION_MAX_AGE. The sign-in is made: a failure here is only logged."""
+    now = now_utc()
+    try:
+        with autocommit() as connection:
+            connection.execute(FORGET_SIGN_INS, {"before": now - SIGN_IN_HISTORY})
+            connection.execute(FORGET_EXPIRED, {"before": now - max_age()})
+    except SQLAlchemyError:
+        log.warning("could not delete old sign-ins and sessions", exc_info=True)

@@ -64,10 +64,8 @@ def device_of(user_agent: str | None) -> tuple[str | None, str | None]:
 def start(user_id: int, way: Way, remembered: bool, claim=None) -> str:
     """Record a new session of ``user_id`` (in the caller's transaction);
     return the key its cookies will carry. ``claim``, an OpenID Connect
-    sign-in's, ties the session to the provider's. Sessions past
-    SESSION_MAX_AGE, of anyone, are removed on the way."""
+    sign-in's, ties the session to the provider's."""
     now = now_utc()
-    db.session.execute(FORGET_EXPIRED, {"before": now - max_age()})
     key = new_key()
     db.session.execute(SEEN, {"user_id": user_id, "now": now})  # a sign-in is being seen
     browser, system = device_of(request.user_agent.string[:1000])

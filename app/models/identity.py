@@ -86,7 +86,8 @@ class SignIn(WayIn, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey(User.id, ondelete="CASCADE"))
-    at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=now_utc)
+    # Indexed alone too, for deleting everyone's old ones.
+    at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=now_utc, index=True)
     address: Mapped[str | None] = mapped_column(sa.String(64))
 
 
