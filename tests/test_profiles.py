@@ -6,9 +6,16 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import LAST_SEEN_INTERVAL, LiveSession, User, now_utc
+from app.models import LAST_SEEN_INTERVAL, LiveSession, User, as_utc, now_utc
 
-from .helpers import add_posts, add_user, csrf_token, post_bodies
+from .helpers import (
+    Browser,
+    add_posts,
+    add_user,
+    csrf_token,
+    dev_identifier,
+    post_bodies,
+)
 
 
 def edit(client, **fields):
@@ -131,11 +138,20 @@ def test_editing_without_the_csrf_token_changes_nothing(app, user, user_client):
     assert stored(app, user.id, User.nickname) == "alice"
 
 
-def test_a_sign_in_records_when_the_person_was_last_seen(app, user):
-    assert stored(app, user.id, User.last_seen) is None
-    client = app.test_client(user=user)  # signed in through a live session
-    assert stored(app, user.id, User.last_seen) is not None
-    assert "Last seen <time" in client.get("/user/alice").text
+def test_a_sign_in_records_when_the_person_was_last_seen(app, live_server):
+    browser = Browser(live_server.url)
+    browser.sign_in(dev_identifier(browser), username="carol")  # the account's first
+    with app.app_context():
+        carol = db.session.scalar(sa.select(User.id).where(User.nickname == "carol"))
+    assert stored(app, carol, User.last_seen) is not None
+    long_ago = now_utc() - timedelta(days=3)
+    with app.app_context():
+        db.session.execute(sa.update(User).values(last_seen=long_ago))
+        db.session.commit()
+    browser = Browser(live_server.url)  # another browser: a returning sign-in
+    browser.sign_in(dev_identifier(browser), username="carol")
+    assert as_utc(stored(app, carol, User.last_seen)) > long_ago
+    assert "Last seen <time" in browser.get("/user/carol").text
 
 
 @pytest.mark.both_databases

@@ -5,7 +5,7 @@ import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -91,6 +91,13 @@ _is_claimed_identity = sa.and_(
     _identity.c.subject == sa.bindparam("claimed_subject"),
 )
 IDENTITY_OWNER = sa.select(User).join_from(User, _identity).where(_is_claimed_identity)
+# The same account, seen now as it signs in: one statement, not a SELECT and an UPDATE.
+SEEN_OWNER = (
+    sa.update(User)
+    .where(User.id == _identity.c.user_id, _is_claimed_identity)
+    .values(last_seen=sa.bindparam("now"))
+    .returning(User)
+)
 # Core tables rather than the ORM's bulk statements: no object of the session
 # is affected, so the ORM need not look for any.
 TOUCH_IDENTITY = (
@@ -132,6 +139,11 @@ class Claim:
         """The account this identity belongs to, if any."""
         return db.session.scalar(IDENTITY_OWNER, self.key())
 
+    def signing_in_owner(self, now: datetime) -> User | None:
+        """The account this identity belongs to, if any, noted as seen ``now``
+        (not committed)."""
+        return db.session.scalar(SEEN_OWNER, {**self.key(), "now": now})
+
     def key(self) -> dict[str, str]:
         """The parameters of ``_is_claimed_identity``."""
         return {
@@ -147,7 +159,7 @@ class Claim:
 
 
 def find_or_create_user(claim: Claim) -> User:
-    """Return the account ``claim`` signs in to, creating it the first time.
+    """Return the account ``claim`` signs in to, seen now, creating it the first time.
 
     Only the identity finds an account, never the email: any provider can
     assert any email, so a match would hand an account to whoever claims it.
@@ -159,12 +171,15 @@ def find_or_create_user(claim: Claim) -> User:
     """
     url = claim.subject if claim.kind == "openid" else None
     base = nickname_from(claim.nickname, claim.email, url)
+    now = now_utc()
     for attempt in range(10):
-        user = claim.owner()
+        user = claim.signing_in_owner(now)
         if user is not None:
             return user
+        # That UPDATE found no one; on SQLite it took the write lock anyway.
+        db.session.rollback()
         name = unique_nickname(base) if attempt < 3 else random_nickname(base)
-        user = User(nickname=name, email=claim.email, identities=[claim.identity()])
+        user = User(nickname=name, email=claim.email, last_seen=now, identities=[claim.identity()])
         db.session.add(user)
         try:
             db.session.commit()

@@ -13,7 +13,6 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import DEVICE_MAX_LENGTH, LiveSession, UsedLogoutToken, Way, now_utc
-from ..models.live_session import SEEN_USER as SEEN
 
 _session, _used_token = LiveSession.__table__, UsedLogoutToken.__table__
 FORGET_EXPIRED = _session.delete().where(_session.c.created < sa.bindparam("before"))
@@ -67,7 +66,6 @@ def start(user_id: int, way: Way, remembered: bool, claim=None) -> str:
     sign-in's, ties the session to the provider's."""
     now = now_utc()
     key = new_key()
-    db.session.execute(SEEN, {"user_id": user_id, "now": now})  # a sign-in is being seen
     browser, system = device_of(request.user_agent.string[:1000])
     db.session.add(
         LiveSession(

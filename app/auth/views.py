@@ -17,7 +17,7 @@ from flask_login import current_user, login_user, logout_user
 from ..extensions import csrf, db, oid, ratelimit
 from ..forms import EmptyForm
 from ..i18n import gettext as _
-from ..models import User, Way
+from ..models import User, Way, now_utc
 from ..urls import external_url, safe_next
 from . import oidc, passkeys, sessions
 from .accounts import (
@@ -125,6 +125,7 @@ def complete_sign_in(claim: Claim, next_url: str):
         return redirect(url_for("auth.login"))
     user = find_or_create_user(replace(claim, email=email))
     if not user.is_active:
+        db.session.rollback()  # not seen: refused
         flash(_("This account has been disabled. Contact the site's administrators."), "error")
         return redirect(url_for("auth.login"))
     start_session(user, claim.way, bool(session.get("remember_me")), claim)
@@ -250,6 +251,7 @@ def passkey_login():
         flash(_("This account has been disabled. Contact the site's administrators."), "error")
         return redirect(url_for("auth.login"))
     forget_unfinished()
+    user.last_seen = now_utc()  # a sign-in is being seen
     user_id, way = user.id, Way("passkey", passkey.name)
     start_session(user, way, bool(request.form.get("remember_me")))
     note_sign_in(user_id, way, request.remote_addr)  # with the passkey's new count
