@@ -34,13 +34,19 @@ def calls_per_request(app, url: str, cookie: str | None) -> float:
     headers = {"Cookie": cookie} if cookie else {}
 
     def environ():
+        # From wrk's address, as gunicorn gives it, which Flask-Login checks.
         return EnvironBuilder(
-            path=parts.path, base_url=f"{parts.scheme}://{parts.netloc}", headers=headers
+            path=parts.path,
+            base_url=f"{parts.scheme}://{parts.netloc}",
+            headers=headers,
+            environ_overrides={"REMOTE_ADDR": "127.0.0.1"},
         ).get_environ()
 
     def start_response(status, headers, exc_info=None):
         if not status.startswith("200"):
             raise RuntimeError(f"{url} answered {status}, not the page")
+        if cookie and any(name.lower() == "set-cookie" for name, _ in headers):
+            raise RuntimeError(f"{url} set the cookie it was sent again: not a browser's visit")
 
     def serve(environ):
         body = app(environ, start_response)

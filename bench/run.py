@@ -116,6 +116,24 @@ def latency(out: str, percentile: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
+def held_cookie(app_url: str, browser: requests.Session) -> str:
+    """The session cookie a browser that signed in would hold when it comes
+    back as the load generator: from wrk's address, with no User-Agent.
+
+    Flask-Login's session protection marks such a session not fresh on its
+    first page, which sets the cookie again; a browser keeps the new one. A
+    client sending the old one on every request would have its session
+    saved on every request, which no browser's is.
+    """
+    cookie = f"session={browser.cookies['session']}"
+    response = requests.get(app_url + "/index", headers={"Cookie": cookie, "User-Agent": None},
+                            allow_redirects=False, timeout=30)  # fmt: skip
+    if response.status_code != 200:
+        raise RuntimeError(f"/index answered {response.status_code} to the signed-in cookie")
+    renewed = response.cookies.get("session")
+    return f"session={renewed}" if renewed else cookie
+
+
 def expect_page(url: str, cookie: str | None = None) -> None:
     """Fail unless ``url`` answers 200: wrk would count a redirect to /login as done."""
     headers = {"Cookie": cookie} if cookie else {}
@@ -268,7 +286,7 @@ def count_round_trips(pg, app_url, cookie, provider_url, times) -> dict:
     browser, responses = sign_in(app_url, f"{provider_url}/id/alice")
     landing = urlsplit(responses[-1].url).path
     whole = round_trips(pg, lambda: sign_in(app_url, f"{provider_url}/id/alice"), times)
-    landed = round_trips(pg, page(landing, f"session={browser.cookies['session']}"), times)
+    landed = round_trips(pg, page(landing, held_cookie(app_url, browser)), times)
     return {
         "index": round_trips(pg, page("/index", cookie), times),
         "login": round_trips(pg, page("/login"), times),
@@ -286,7 +304,7 @@ def run_database(label, database_url, cfg, provider_url, work: Path, pg=None) ->
             Gunicorn("bench.bare:app", env, cfg["workers"]) as bare:  # fmt: skip
         browser, _ = sign_in(app.url, f"{provider_url}/id/reader")
         follow_seeded(database_url, "reader", cfg["follows"])
-        cookie = f"session={browser.cookies['session']}"
+        cookie = held_cookie(app.url, browser)
         result["index"] = compare(app.url + "/index", bare.url + "/", cfg["connections"],
                                   cfg["rounds"], cfg["seconds"], cookie)  # fmt: skip
         result["login"] = compare(app.url + "/login", bare.url + "/", cfg["connections"],
@@ -408,7 +426,7 @@ def run_growth(label, make_url, cfg, provider_url, work: Path) -> dict:
             server = stack.enter_context(Gunicorn("app:create_app()", env, cfg["workers"]))
             browser, _ = sign_in(server.url, f"{provider_url}/id/reader")
             follow_seeded(url, "reader", cfg["follows"])
-            servers.append((server, f"session={browser.cookies['session']}"))
+            servers.append((server, held_cookie(server.url, browser)))
         (a, a_cookie), (b, b_cookie) = servers
         pages = {}
         for page in GROWTH_PAGES:
