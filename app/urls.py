@@ -6,6 +6,8 @@ the OpenID Connect redirect URI, the built-in providers' endpoints and
 issuer) is built here, so each carries the site's path prefix once.
 """
 
+from collections.abc import Callable
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, request, url_for
@@ -28,6 +30,38 @@ def init_app(app: Flask) -> None:
     # Before the blueprints, whose rules use it.
     app.url_map.converters["id"] = IdConverter
     app.jinja_env.globals["external_url"] = external_url
+    app.jinja_env.globals["url_for"] = remembered_url_for(app)
+
+
+# URLs a worker keeps: a page's own few, times the prefixes it is served under.
+REMEMBERED_URLS = 4096
+
+
+def remembered_url_for(app: Flask) -> Callable[..., str]:
+    """``url_for`` for templates, which remembers what it built.
+
+    Every page builds the layout's URLs again (about 25 calls each through
+    Flask and Werkzeug's routing). A URL depends only on the endpoint, its
+    values and the path prefix the request came under, as long as no
+    url_defaults function adds values, which this app has none of. Relative
+    endpoints (".name"), Flask's own arguments (``_external`` and the like)
+    and values that cannot be a key are built each time.
+    """
+
+    @lru_cache(maxsize=REMEMBERED_URLS)
+    def built(root_path: str, endpoint: str, values: tuple) -> str:
+        return app.url_for(endpoint, **dict(values))
+
+    def template_url_for(endpoint: str, **values) -> str:
+        if endpoint[:1] == "." or any(name[:1] == "_" for name in values):
+            return app.url_for(endpoint, **values)
+        try:
+            return built(request.root_path, endpoint, tuple(values.items()))
+        # A value that cannot be a key (a list of query values), or no request.
+        except (TypeError, RuntimeError):
+            return app.url_for(endpoint, **values)
+
+    return template_url_for
 
 
 def public_origin() -> str:

@@ -90,3 +90,41 @@ def test_with_server_name_the_openid_realm_and_return_url_have_the_prefix_once(a
     query = query_of(post_from_login_page(app, "/login", openid=provider.identity("alice")))
     assert query["openid.realm"] == f"https://microblog.example{PREFIX}/"
     assert query["openid.return_to"].startswith(f"https://microblog.example{PREFIX}/login?")
+
+
+TEMPLATE_URLS = (
+    "{{ url_for('main.index') }} {{ url_for('users.profile', nickname='a b') }} "
+    "{{ url_for('static', filename='style.css') }} {{ url_for('auth.login', next='/x?y=1') }} "
+    "{{ url_for('main.explore', page=['2', '3']) }}"
+)
+
+
+def test_templates_build_the_urls_flask_builds_whatever_the_prefix(app):
+    from flask import render_template_string, url_for
+    from markupsafe import escape
+
+    # Built, then remembered: each prefix's own.
+    for prefix in ["", PREFIX, "/other", "", PREFIX, "/other"]:
+        with app.test_request_context("/", base_url=f"http://localhost{prefix}/"):
+            expected = " ".join(
+                (
+                    url_for("main.index"),
+                    url_for("users.profile", nickname="a b"),
+                    url_for("static", filename="style.css"),
+                    url_for("auth.login", next="/x?y=1"),
+                    url_for("main.explore", page=["2", "3"]),
+                )
+            )
+            assert render_template_string(TEMPLATE_URLS) == escape(expected)
+            assert expected.startswith(f"{prefix}/index ")
+
+
+def test_a_template_outside_a_request_builds_urls_as_flask_does(app):
+    from flask import render_template_string
+
+    app.config["SERVER_NAME"] = "microblog.example"
+    with app.app_context():
+        assert (
+            render_template_string("{{ url_for('main.index') }}")
+            == "http://microblog.example/index"
+        )
