@@ -14,7 +14,7 @@ from . import forms, i18n, urls
 from .auth import oidc
 from .auth.fetcher import install_fetcher
 from .auth.openid import store as openid_store
-from .extensions import csrf, db, end_idle_transaction, login, migrate, oid, ratelimit
+from .extensions import csrf, db, end_idle_transaction, login, oid, ratelimit
 from .i18n.templates import Environment as TranslatedEnvironment
 
 
@@ -77,8 +77,6 @@ def create_app(config_class=ProductionConfig):
         oidc.init_app(app)
     except oidc.OIDCConfigError as error:
         raise ConfigError(f"refusing to start: {error}") from None
-    # The migrations folder sits beside app/, whatever the working folder.
-    migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
     install_fetcher(before_waiting=end_idle_transaction)
 
     from . import cli, models, security  # noqa: F401 - models for migrations

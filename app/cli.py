@@ -1,19 +1,53 @@
 """Command-line commands, registered on the app by the factory."""
 
+from pathlib import Path
+
 import click
 import sqlalchemy as sa
-from flask import Flask
-from flask.cli import with_appcontext
+from flask import Flask, current_app
+from flask.cli import ScriptInfo, with_appcontext
 
 from .extensions import db
 
 # The first migration: what db.create_all() made before migrations existed.
 FIRST_REVISION = "3b2a9a432961"
+# Beside app/, whatever the working folder.
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def bind_migrations(app: Flask) -> None:
+    """Give ``app`` Flask-Migrate, once. Only what migrates asks for it:
+    Alembic, which it loads, is 11 MB in every process and serves no page."""
+    if "migrate" not in app.extensions:
+        from flask_migrate import Migrate
+
+        # Batch mode lets migrations alter tables on SQLite too.
+        Migrate(app, db, directory=str(MIGRATIONS), render_as_batch=True)
+
+
+# Flask-Migrate's "flask db" group, loaded when it runs: every argument,
+# --help included, goes to it as given.
+@click.command(
+    "db",
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    add_help_option=False,
+)
+@click.pass_context
+def migrations_command(ctx: click.Context):
+    """Perform database migrations (Flask-Migrate's commands)."""
+    bind_migrations(ctx.ensure_object(ScriptInfo).load_app())
+    from flask_migrate.cli import db as flask_migrate_commands
+
+    return flask_migrate_commands.main(
+        args=ctx.args, prog_name=ctx.command_path, obj=ctx.obj, standalone_mode=False
+    )
 
 
 def init_db() -> None:
     """Bring the database to the newest schema revision; existing data is kept."""
     from flask_migrate import stamp, upgrade
+
+    bind_migrations(current_app)
 
     tables = set(sa.inspect(db.engine).get_table_names())
     if "alembic_version" not in tables and "user" in tables:
@@ -96,6 +130,7 @@ def sessions_cleanup_command():
 
 
 def init_app(app: Flask) -> None:
+    app.cli.add_command(migrations_command)
     app.cli.add_command(init_db_command)
     app.cli.add_command(openid_cleanup_command)
     app.cli.add_command(set_active_command)

@@ -5,7 +5,6 @@ import select
 import sqlite3
 import weakref
 
-import psycopg
 import sqlalchemy as sa
 from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy.engine import Engine
@@ -77,7 +76,8 @@ def drop_if_hung_up(dbapi_connection, connection_record, connection_proxy):
     without a word is found by the query that fails: SQLAlchemy then
     invalidates the pool, and the page is a 503 (app/errors).
     """
-    if not isinstance(dbapi_connection, psycopg.Connection):
+    # By module, not isinstance: a site on SQLite need not load psycopg (9 MB).
+    if not type(dbapi_connection).__module__.startswith("psycopg"):
         return
     if dbapi_connection.closed:
         raise sa.exc.DisconnectionError("the connection was closed")

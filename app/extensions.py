@@ -6,7 +6,6 @@ import sqlalchemy as sa
 from flask import has_app_context
 from flask_babel import Babel, lazy_gettext
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import DeclarativeBase
@@ -34,8 +33,6 @@ db = SQLAlchemy(model_class=Base, session_options={"class_": Session})
 # The reader's language and time zone are chosen in app/i18n/.
 babel = Babel()
 login = LoginManager()
-# Batch mode lets migrations alter tables on SQLite too.
-migrate = Migrate(render_as_batch=True)
 csrf = CSRFProtect()
 # Limits on starting sign-ins and on posting, counted by the views that act.
 ratelimit = RateLimit()

@@ -56,3 +56,26 @@ def test_a_sqlite_database_is_put_in_write_ahead_log_mode(tmp_path, monkeypatch)
             assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
             assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         db.engine.dispose()
+
+
+def test_the_app_loads_no_migration_code_until_something_migrates(tmp_path):
+    env = {**os.environ, "FLASK_SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'app.db'}"}
+    code = (
+        "import sys\n"
+        "from app import create_app\n"
+        "create_app('testing')\n"
+        "print('alembic' in sys.modules, 'flask_migrate' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
+                         text=True, check=True)  # fmt: skip
+    assert out.stdout.split() == ["False", "False"]
+
+
+def test_flask_migrates_commands_run_under_flask_db(app, runner):
+    with app.app_context():
+        db.drop_all()
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    with app.app_context():
+        assert {"alembic_version", "user", "post"} <= set(sa.inspect(db.engine).get_table_names())
+    assert "upgrade" in runner.invoke(args=["db", "--help"]).output
+    assert runner.invoke(args=["db", "no-such-command"]).exit_code != 0

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 from flask_migrate import check, downgrade, upgrade
 
-from app.cli import FIRST_REVISION, init_db
+from app.cli import FIRST_REVISION, bind_migrations, init_db
 from app.extensions import db
 from app.models import Identity, Post, User
 
@@ -40,6 +40,7 @@ def tables() -> set[str]:
 @pytest.fixture
 def empty(app):
     """The app on a database with no tables at all."""
+    bind_migrations(app)
     with app.app_context():
         db.drop_all()
         yield app
