@@ -59,20 +59,22 @@ def login():
     if current_user.is_authenticated:
         return redirect(oid.get_next_url())
     form = LoginForm()
-    if form.is_submitted():
+    # Asked once: Flask-WTF looks at the request again each time.
+    submitted = form.is_submitted()
+    if submitted:
         # A provider's answer posted back is handled by oid.loginhandler and
         # never reaches here.
         count_sign_in_start()
-    if form.validate_on_submit():
+    if submitted and form.validate():
         session["remember_me"] = form.remember_me.data
         session["openid_identifier"] = form.openid.data
         forget_unfinished()
         return oid.try_login(form.openid.data, ask_for=["nickname", "email"])
     status = 200
-    if form.is_submitted() and form.csrf_token.errors:
+    if submitted and form.csrf_token.errors:
         flash(_("The sign-in form expired. Please try again."), "error")
         status = 400
-    elif not form.is_submitted():
+    elif not submitted:
         # After a failed round trip, show what was typed and ticked.
         form.openid.data = session.get("openid_identifier")
         form.remember_me.data = session.get("remember_me", False)
