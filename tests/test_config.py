@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from flask import Flask
+from flask import Flask, g, render_template_string, request, session
 
 from app import ConfigError, configure_secret_key, create_app
 from config import DevelopmentConfig, ProductionConfig, TestingConfig, database_url
@@ -178,3 +178,31 @@ def test_gunicorn_refuses_to_start_with_one_line_when_the_key_is_missing():
         .startswith("Error: refusing to start: SECRET_KEY is not set")
     )
     assert "Traceback" not in result.stderr
+
+
+def test_plain_views_and_hooks_are_run_as_they_are(app):
+    def view():
+        return "page"
+
+    assert app.ensure_sync(view) is view
+    assert app.ensure_sync(app.login_manager._update_remember_cookie).__func__ is (
+        app.login_manager._update_remember_cookie.__func__
+    )
+
+
+def test_an_async_view_still_goes_through_flasks_own_check(app):
+    async def view():
+        return "page"
+
+    # Without asgiref, which Flask's "async" extra brings, Flask refuses it.
+    with pytest.raises(RuntimeError, match="async"):
+        app.ensure_sync(view)
+
+
+def test_a_blueprints_templates_see_request_session_and_g(app):
+    with app.test_request_context("/explore"):
+        assert request.blueprints == ["main"]
+        g.marker = "here"
+        session["seen"] = "yes"
+        page = render_template_string("{{ request.path }} {{ session.seen }} {{ g.marker }}")
+    assert page == "/explore yes here"
