@@ -20,6 +20,7 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -57,6 +58,9 @@ class RelyingParty:
     name: str = "microblog"
 
 
+# Cached: every login page asks, with the configured host and the request's,
+# which TRUSTED_HOSTS has already narrowed to a few.
+@lru_cache(maxsize=64)
 def host_name(host: str) -> str | None:
     """``host`` ("name", "name:port", "[::1]:port") without its port."""
     try:
@@ -76,6 +80,7 @@ def configured_host() -> str | None:
     return None
 
 
+@lru_cache(maxsize=64)
 def is_ip_address(host: str) -> bool:
     try:
         ipaddress.ip_address(host)
