@@ -1,5 +1,7 @@
 """How a verified OpenID becomes an account: nickname and email rules."""
 
+from datetime import datetime
+
 import pytest
 
 from app.auth.accounts import (
@@ -100,3 +102,13 @@ def test_a_returning_user_keeps_account_and_nickname(app):
         assert again.id == first.id
         assert again.nickname == "alice"
         assert db.session.scalar(db.select(db.func.count(User.id))) == 1
+
+
+def test_signing_in_refreshes_the_account_the_session_already_holds(app, user):
+    now = datetime(2030, 1, 1)
+    with app.app_context():
+        held = db.session.get(User, user.id)
+        claim = Claim("openid", "", "https://openid.example/alice", "OpenID", None, None, None)
+        owner = claim.signing_in_owner(now)
+        assert owner is held
+        assert held.last_seen.replace(tzinfo=None) == now
