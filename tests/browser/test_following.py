@@ -5,14 +5,8 @@ import re
 from playwright.sync_api import expect
 
 from .conftest import DESKTOP, PHONE
-from .people import sign_in
+from .people import sign_in, write
 from .test_look import assert_accessible
-
-
-def write(page, text):
-    page.get_by_label("Say something").fill(text)
-    page.get_by_role("button", name="Post", exact=True).click()
-    expect(page.get_by_text("Your post is now live!")).to_be_visible()
 
 
 def someone_writes(chromium, live_server, nickname, text):
@@ -74,6 +68,7 @@ def test_the_people_pages_are_accessible(chromium, live_server, axe_page):
     sign_in(axe_page, "frank")
     axe_page.goto("/user/erin")
     axe_page.get_by_role("button", name="Follow", exact=True).click()
+    expect(axe_page.get_by_role("button", name="Unfollow")).to_be_visible()
     assert_accessible(axe_page)
     for path in ("/explore", "/edit_profile", "/user/erin/followers", "/user/frank/following"):
         axe_page.goto(path)

@@ -208,13 +208,14 @@ def test_the_passkey_pages_are_accessible(axe_page):
     axe_page.goto("/account")
     axe_page.get_by_label("Name", exact=True).fill("laptop")
     axe_page.get_by_role("button", name="Add a passkey").click()
+    expect(axe_page.get_by_role("button", name="Create the passkey")).to_be_visible()
     assert_accessible(axe_page)
     press(axe_page, "Create the passkey")
     expect(axe_page.get_by_text("Passkey “laptop” added.")).to_be_visible()
     assert_accessible(axe_page)
     axe_page.goto("/account/reauthenticate")
     assert_accessible(axe_page)
-    axe_page.get_by_role("button", name="Logout").click()
+    log_out(axe_page)
     assert_accessible(axe_page)
 
 
