@@ -11,12 +11,14 @@ Plural messages (``ngettext``) depend on their number, so are said per page.
 """
 
 import threading
+from types import BuiltinFunctionType, FunctionType, MethodType
 
 import flask.templating
+import jinja2.runtime
 import markupsafe
 from flask import current_app, has_request_context
 from jinja2 import nodes
-from jinja2.compiler import CodeGenerator
+from jinja2.compiler import CodeGenerator, optimizeconst
 from jinja2.ext import Extension
 from jinja2.lexer import Token, TokenStream
 
@@ -70,6 +72,50 @@ class OneYieldPerOutput(CodeGenerator):
         else:
             super()._output_child_post(node, frame, finalize)
 
+    # ``f.label.text`` is Python's getattr, in C, and only when the object has
+    # no such attribute Jinja's environment.getattr (an item, else undefined),
+    # on the object already found: Jinja calls its Python method for every
+    # dot (a form field's macro has a dozen). A dotted chain nests: each level
+    # is done with t_of and t_attr before the level around it sets them.
+    @optimizeconst
+    def visit_Getattr(self, node: nodes.Getattr, frame) -> None:
+        if self.environment.is_async or self.environment.sandboxed:
+            super().visit_Getattr(node, frame)
+            return
+        self.write("(t_attr if (t_attr := getattr((t_of := ")
+        self.visit(node.node, frame)
+        attr = repr(node.attr)
+        self.write(f"), {attr}, missing)) is not missing else environment.getattr(t_of, {attr}))")
+
+
+# What a template may call that takes no context, as ``Context.call`` finds:
+# their ``__call__`` never carries Jinja's pass_context mark.
+PLAIN_CALLABLES = frozenset({FunctionType, BuiltinFunctionType, MethodType, jinja2.runtime.Macro})
+
+
+class Context(jinja2.runtime.Context):
+    """Jinja's template context, but a call to a plain function or a macro
+    without Jinja's pass_context mark (nearly every call a page makes: its
+    macros, url_for, csrf_token) goes straight to it. Jinja looks for the
+    mark with four Python calls on each."""
+
+    @jinja2.runtime.internalcode
+    def call(__self, __obj, *args, **kwargs):  # noqa: N805 (Jinja's own names)
+        if __debug__:
+            __traceback_hide__ = True  # noqa: F841
+        if type(__obj) not in PLAIN_CALLABLES or getattr(__obj, "jinja_pass_arg", None):
+            return super().call(__obj, *args, **kwargs)
+        if "_loop_vars" in kwargs:
+            del kwargs["_loop_vars"]
+        if "_block_vars" in kwargs:
+            del kwargs["_block_vars"]
+        try:
+            return __obj(*args, **kwargs)
+        except StopIteration:
+            return __self.environment.undefined(
+                "value was undefined because a callable raised a StopIteration exception"
+            )
+
 
 class Environment(flask.templating.Environment):
     """The app's Jinja environment: a page's templates are those of its
@@ -77,6 +123,7 @@ class Environment(flask.templating.Environment):
     templates are compiled as written and say their messages when rendered."""
 
     code_generator_class = OneYieldPerOutput
+    context_class = Context
     escape_text = staticmethod(markupsafe._escape_inner)
     language: str | None = None
 
