@@ -6,6 +6,8 @@ import pickle
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import BadSignature
 
 from app.extensions import db
 from app.models import User
@@ -110,6 +112,32 @@ def test_a_session_signed_with_another_key_gives_an_anonymous_visitor(app, clien
     app.secret_key = real_key
     client.set_cookie("session", forged)
     assert client.get("/index").status_code == 302
+
+
+def test_the_session_cookie_is_signed_as_flasks_own_session_signs_it(app):
+    # The app keeps its serializers and their derived keys between requests.
+    flasks = SecureCookieSessionInterface().get_signing_serializer(app)
+    assert flasks.loads(signed_session(app, {"a": 1})) == {"a": 1}
+    assert app.session_interface.get_signing_serializer(app).loads(flasks.dumps({"b": 2})) == {
+        "b": 2
+    }
+
+
+def test_a_session_cookie_signed_with_a_fallback_key_still_opens(app):
+    signed = signed_session(app, {"a": 1})
+    app.config["SECRET_KEY_FALLBACKS"] = [app.secret_key]
+    app.secret_key = "the-new-key-" + "x" * 40
+    assert app.session_interface.get_signing_serializer(app).loads(signed) == {"a": 1}
+
+
+def test_a_session_cookie_signed_with_a_dropped_key_no_longer_opens(app):
+    signed = signed_session(app, {"a": 1})
+    app.config["SECRET_KEY_FALLBACKS"] = [app.secret_key]
+    app.secret_key = "the-new-key-" + "x" * 40
+    app.session_interface.get_signing_serializer(app).loads(signed)
+    app.config["SECRET_KEY_FALLBACKS"] = []
+    with pytest.raises(BadSignature):
+        app.session_interface.get_signing_serializer(app).loads(signed)
 
 
 def test_the_remember_cookie_lifetime_is_configurable(app, browser):
