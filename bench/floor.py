@@ -15,6 +15,14 @@ with SQLAlchemy Core and the app's engine options.
 Neither uses Flask-Login, Flask-SQLAlchemy's session, a form object, the
 layout template or flashed messages. bench/run.py serves this beside bare
 Flask, alternating, as it does the app.
+
+``libraries`` serves the same two pages, each also doing what the libraries
+the app is built on do on it, and nothing of the app's own: Flask-Login
+finds the visitor (by the same statement, for /index) and the page's form is
+the app's own Flask-WTF form, made and asked whether it was submitted, its
+CSRF token the one in the page. It shows how much of the floor those
+libraries take by themselves: the app cannot be nearer the floor than this,
+and bench/run.py measures it against the floor in the same run.
 """
 
 import hashlib
@@ -25,13 +33,16 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from babel.support import NullTranslations
-from flask import Flask, redirect, request, session
+from flask import Flask, g, redirect, request, session
+from flask_login import LoginManager, current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
+from app.auth.forms import LoginForm
 from app.i18n import Reader, best_match, zone
 from app.i18n.times import time_tag
+from app.main.forms import PostForm
 from app.main.posts import page_of_posts
-from app.models import SIGNED_IN_USER
+from app.models import SIGNED_IN_USER, SignedInUser
 from app.security import SECURITY_HEADERS
 from app.users.avatars import _token
 from config import Config
@@ -101,14 +112,32 @@ INDEX_PAGE = """<!doctype html>
 </html>
 """
 
-app = Flask(__name__)
-app.secret_key = os.environ["FLASK_SECRET_KEY"]
-app.jinja_env.filters["time_tag"] = time_tag
 LANGUAGES = tuple(Config.LANGUAGES)
-app.jinja_env.globals["avatar"] = lambda user_id: _token(app.secret_key.encode(), user_id)
+engine = sa.create_engine(os.environ["DATABASE_URL"], **Config.SQLALCHEMY_ENGINE_OPTIONS)
+
+
+def flask_app() -> Flask:
+    new = Flask(__name__)
+    new.secret_key = os.environ["FLASK_SECRET_KEY"]
+    new.jinja_env.filters["time_tag"] = time_tag
+    new.jinja_env.globals["avatar"] = lambda user_id: _token(new.secret_key.encode(), user_id)
+    return new
+
+
+app = flask_app()
 login_page = app.jinja_env.from_string(Path(os.environ["FLOOR_LOGIN_PAGE"]).read_text())
 index_page = app.jinja_env.from_string(INDEX_PAGE)
-engine = sa.create_engine(os.environ["DATABASE_URL"], **Config.SQLALCHEMY_ENGINE_OPTIONS)
+
+
+def key_hash(key: str) -> bytes:
+    return hmac.new(app.secret_key.encode(), key.encode(), hashlib.sha256).digest()
+
+
+def page_language() -> Reader:
+    # The page's language and zone, as the app chooses them for an account
+    # with no choice saved: the browser's language, UTC. The page is English.
+    language = best_match(request.environ.get("HTTP_ACCEPT_LANGUAGE", ""), LANGUAGES)
+    return Reader(language, zone(None), NullTranslations())
 
 
 @app.route("/login")
@@ -119,23 +148,69 @@ def login():
 @app.route("/index")
 def index():
     key = session.get("_user_id") or ""
-    params = {
-        "key_hash": hmac.new(app.secret_key.encode(), key.encode(), hashlib.sha256).digest(),
-        "oldest": datetime.now(UTC) - Config.SESSION_MAX_AGE,
-    }
+    params = {"key_hash": key_hash(key), "oldest": datetime.now(UTC) - Config.SESSION_MAX_AGE}
     with engine.connect() as connection:
         user = connection.execute(SIGNED_IN_USER, params).first()
         if user is None:
             return redirect("/login")
         page = page_of_posts("timeline", 20, user_id=user.id, connection=connection)
-    # The page's language and zone, as the app chooses them for an account
-    # with no choice saved: the browser's language, UTC. The page is English.
-    language = best_match(request.environ.get("HTTP_ACCEPT_LANGUAGE", ""), LANGUAGES)
     html = index_page.render(
         nickname=user.nickname,
         reader=user.id,
         page=page,
         csrf_token=generate_csrf,
-        page_reader=Reader(language, zone(None), NullTranslations()),
+        page_reader=page_language(),
+    )
+    return html, {**HEADERS, "Cache-Control": "no-store"}
+
+
+libraries = flask_app()
+login_manager = LoginManager(libraries)
+login_manager.login_view = "login_with_libraries"
+
+
+def request_connection() -> sa.Connection:
+    """The request's one connection, as Flask-SQLAlchemy's session keeps one."""
+    if "connection" not in g:
+        g.connection = engine.connect()
+    return g.connection
+
+
+@libraries.teardown_request
+def close_connection(error=None) -> None:
+    opened = g.pop("connection", None)
+    if opened is not None:
+        opened.close()
+
+
+@login_manager.user_loader
+def signed_in(key: str) -> SignedInUser | None:
+    params = {"key_hash": key_hash(key), "oldest": datetime.now(UTC) - Config.SESSION_MAX_AGE}
+    row = request_connection().execute(SIGNED_IN_USER, params).first()
+    if row is None:
+        return None
+    return SignedInUser(row.id, row.nickname, key, row.session_id, row.locale, row.timezone)
+
+
+@libraries.route("/login")
+def login_with_libraries():
+    form = LoginForm()
+    form.validate_on_submit()  # a GET: not submitted
+    current_user.is_authenticated  # noqa: B018 - the layout asks who is here
+    return login_page.render(csrf_token=lambda: form.csrf_token.current_token), HEADERS
+
+
+@libraries.route("/index")
+@login_required
+def index_with_libraries():
+    form = PostForm()
+    form.validate_on_submit()
+    page = page_of_posts("timeline", 20, user_id=current_user.id, connection=request_connection())
+    html = index_page.render(
+        nickname=current_user.nickname,
+        reader=current_user.id,
+        page=page,
+        csrf_token=lambda: form.csrf_token.current_token,
+        page_reader=page_language(),
     )
     return html, {**HEADERS, "Cache-Control": "no-store"}

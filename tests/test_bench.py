@@ -37,6 +37,8 @@ def test_the_quick_benchmark_runs_and_reports_every_target(tmp_path):
     assert sqlite["floor"]["login"]["4"]["app_rps"] > 0
     assert sqlite["against_floor"]["index"]["4"]["ratio"] > 0
     assert sqlite["against_floor"]["login"]["4"]["ratio"] > 0
+    assert sqlite["libraries_against_floor"]["index"]["4"]["ratio"] > 0
+    assert sqlite["libraries_against_floor"]["login"]["4"]["ratio"] > 0
     assert sqlite["calls"]["index"] > sqlite["calls"]["login"] > 100
     growth = results["growth"]["SQLite"]["pages"]
     assert set(growth) == {"/index", "/explore", "/user/seed0"}
