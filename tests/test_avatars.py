@@ -97,3 +97,11 @@ def test_a_new_secret_key_gives_a_new_avatar_name(app):
         app.config["SECRET_KEY"] = "another key, as after a rotation, long enough to use"
         assert avatar_token(1) != before
         assert avatar_token(1) == avatar_token(1)
+
+
+def test_pages_name_avatars_as_avatar_token_does_under_a_new_secret_key(app):
+    page = app.jinja_env.from_string("{{ user_id | avatar_token }}")
+    with app.app_context():
+        assert page.render(user_id=1) == avatar_token(1)
+        app.config["SECRET_KEY"] = "another key, as after a rotation, long enough to use"
+        assert page.render(user_id=1) == avatar_token(1)

@@ -6,14 +6,15 @@ import hashlib
 import hmac
 from functools import lru_cache
 
-from flask import current_app, url_for
+from flask import Flask, current_app, url_for
 
 TOKEN_LENGTH = 20  # hex digits: 80 bits
 GRID = 5  # cells a side; the left half is mirrored onto the right
 
 
 @lru_cache(maxsize=4096)
-def _token(key: bytes, user_id: int) -> str:
+def _token(key: str | bytes, user_id: int) -> str:
+    key = key.encode() if isinstance(key, str) else key
     digest = hmac.new(key, b"avatar:%d" % user_id, hashlib.sha256).hexdigest()
     return digest[:TOKEN_LENGTH]
 
@@ -21,8 +22,15 @@ def _token(key: bytes, user_id: int) -> str:
 def avatar_token(user_id: int) -> str:
     """A name for the account's avatar that says nothing about the account:
     without the secret key, no one can tell whose it is."""
-    key = current_app.config["SECRET_KEY"]
-    return _token(key.encode() if isinstance(key, str) else key, user_id)
+    return _token(current_app.config["SECRET_KEY"], user_id)
+
+
+def add_template_filter(app: Flask) -> None:
+    """``avatar_token`` as the template filter of ``app``, which it reads its
+    key from directly: a page of posts asks for a token for each post, and
+    ``current_app`` is four Python calls each time."""
+    config = app.config
+    app.add_template_filter(lambda user_id: _token(config["SECRET_KEY"], user_id), "avatar_token")
 
 
 def avatar_url(user_id: int) -> str:

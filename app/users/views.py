@@ -19,7 +19,7 @@ from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
 from ..main.views import page_of
 from ..models import NICKNAME_MAX_LENGTH, Follow, User
-from .avatars import avatar_token, avatar_url, identicon_svg, is_token
+from .avatars import add_template_filter, avatar_url, identicon_svg, is_token
 from .forms import EditProfileForm
 
 bp = Blueprint("users", __name__)
@@ -66,7 +66,7 @@ def avatar(user_id: int) -> str:
 
 # A filter, not a global: Jinja calls filters directly, globals through the
 # context, and a page of posts asks for one avatar per post.
-bp.add_app_template_filter(avatar_token)
+bp.record_once(lambda state: add_template_filter(state.app))
 
 
 @bp.route("/user/<nickname>")
