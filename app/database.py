@@ -28,6 +28,14 @@ class Session(FlaskSession):
     one transaction, as before.
     """
 
+    def read(self, statement: sa.Executable, params: dict | None = None) -> sa.CursorResult:
+        """Run a Core statement (not an ORM query) on the session's connection,
+        without the ORM's execution around it: a tenth of a signed-in page's
+        time. Pending changes are flushed first, as ``execute`` would."""
+        if self.autoflush:
+            self.flush()
+        return self.connection().execute(statement, params)
+
     def get_bind(self, *args, **kwargs):
         bind = super().get_bind(*args, **kwargs)
         if isinstance(bind, Engine) and bind.dialect.name == "postgresql":

@@ -111,7 +111,7 @@ def page_of_posts(
     COUNT(*) that grows with the table. ``connection``: run on it rather than
     the request's session (bench/floor.py does).
     """
-    execute = (connection or db.session).execute
+    execute = connection.execute if connection else db.session().read
     chosen = STATEMENTS[which]
     params = {"user_id": user_id, "limit": per_page + 1}
     if after is not None:

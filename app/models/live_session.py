@@ -117,7 +117,7 @@ def load_user(key: str) -> SignedInUser | None:
         return None
     now = now_utc()
     params = {"key_hash": key_hash(key), "oldest": now - max_age()}
-    row = db.session.execute(SIGNED_IN_USER, params).first()
+    row = db.session().read(SIGNED_IN_USER, params).first()
     if row is None:
         return None
     if now - as_utc(row.last_seen) > LAST_SEEN_INTERVAL:
