@@ -18,9 +18,10 @@ Flask, alternating, as it does the app.
 
 ``libraries`` serves the same two pages, each also doing what the libraries
 the app is built on do on it, and nothing of the app's own: Flask-Login
-finds the visitor (by the same statement, for /index) and the page's form is
+finds the visitor (by the same statement, for /index), the page's form is
 the app's own Flask-WTF form, made and asked whether it was submitted, its
-CSRF token the one in the page. It shows how much of the floor those
+CSRF token the one in the page, the flashed messages are asked for, and
+/index reads through Flask-SQLAlchemy's session. It shows how much of the floor those
 libraries take by themselves: the app cannot be nearer the floor than this,
 and bench/run.py measures it against the floor in the same run.
 """
@@ -33,11 +34,13 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from babel.support import NullTranslations
-from flask import Flask, g, redirect, request, session
+from flask import Flask, get_flashed_messages, redirect, request, session
 from flask_login import LoginManager, current_user, login_required
+from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import generate_csrf
 
 from app.auth.forms import LoginForm
+from app.database import Session
 from app.i18n import Reader, best_match, zone
 from app.i18n.times import time_tag
 from app.main.forms import PostForm
@@ -167,26 +170,16 @@ def index():
 libraries = flask_app()
 login_manager = LoginManager(libraries)
 login_manager.login_view = "login_with_libraries"
-
-
-def request_connection() -> sa.Connection:
-    """The request's one connection, as Flask-SQLAlchemy's session keeps one."""
-    if "connection" not in g:
-        g.connection = engine.connect()
-    return g.connection
-
-
-@libraries.teardown_request
-def close_connection(error=None) -> None:
-    opened = g.pop("connection", None)
-    if opened is not None:
-        opened.close()
+libraries.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+libraries.config["SQLALCHEMY_ENGINE_OPTIONS"] = Config.SQLALCHEMY_ENGINE_OPTIONS
+# With the app's session class, which reads on PostgreSQL without a transaction.
+models = SQLAlchemy(libraries, session_options={"class_": Session})
 
 
 @login_manager.user_loader
 def signed_in(key: str) -> SignedInUser | None:
     params = {"key_hash": key_hash(key), "oldest": datetime.now(UTC) - Config.SESSION_MAX_AGE}
-    row = request_connection().execute(SIGNED_IN_USER, params).first()
+    row = models.session().read(SIGNED_IN_USER, params).first()
     if row is None:
         return None
     return SignedInUser(row.id, row.nickname, key, row.session_id, row.locale, row.timezone)
@@ -196,7 +189,9 @@ def signed_in(key: str) -> SignedInUser | None:
 def login_with_libraries():
     form = LoginForm()
     form.validate_on_submit()  # a GET: not submitted
-    current_user.is_authenticated  # noqa: B018 - the layout asks who is here
+    # The layout asks who is here and shows what was flashed.
+    current_user.is_authenticated  # noqa: B018
+    get_flashed_messages(with_categories=True)
     return login_page.render(csrf_token=lambda: form.csrf_token.current_token), HEADERS
 
 
@@ -205,7 +200,9 @@ def login_with_libraries():
 def index_with_libraries():
     form = PostForm()
     form.validate_on_submit()
-    page = page_of_posts("timeline", 20, user_id=current_user.id, connection=request_connection())
+    get_flashed_messages(with_categories=True)
+    connection = models.session.connection()
+    page = page_of_posts("timeline", 20, user_id=current_user.id, connection=connection)
     html = index_page.render(
         nickname=current_user.nickname,
         reader=current_user.id,
