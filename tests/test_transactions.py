@@ -66,3 +66,15 @@ def test_after_a_commit_the_next_connection_reads_alone_again(app, user):
         db.session.commit()
         assert db.session.scalar(sa.select(sa.func.count(Post.id))) == 1
         assert server_side_status() == TransactionStatus.IDLE
+
+
+def test_a_core_read_is_sent_without_a_transaction(app, user):
+    with app.app_context():
+        assert db.session().read(sa.select(User.nickname)).scalar() == "alice"
+        assert server_side_status() == TransactionStatus.IDLE
+
+
+def test_a_core_read_sees_what_the_session_has_not_flushed_yet(app, user):
+    with app.app_context():
+        db.session.add(Post(body="pending", user_id=user.id))
+        assert db.session().read(sa.select(Post.body)).scalars().all() == ["pending"]
