@@ -59,7 +59,7 @@ FULL = {
     "workers": 4,
     "floor_connections": (16,),
     "flood_connections": 4,
-    "flood_rounds": 3,
+    "flood_rounds": 5,
 }
 QUICK = {
     "users": 50,
