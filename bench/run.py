@@ -322,27 +322,24 @@ def run_database(label, database_url, cfg, provider_url, work: Path, pg=None) ->
             Gunicorn("bench.floor:app", floor_env, cfg["workers"]) as floor,
             Gunicorn("bench.floor:libraries", floor_env, cfg["workers"]) as libraries,
         ):
-            result["floor"] = {
-                "index": compare(floor.url + "/index", bare.url + "/", cfg["floor_connections"],
-                                 cfg["rounds"], cfg["seconds"], cookie),
-                "login": compare(floor.url + "/login", bare.url + "/", cfg["floor_connections"],
-                                 cfg["rounds"], cfg["seconds"]),
-            }  # fmt: skip
-            result["against_floor"] = {
-                "index": compare(app.url + "/index", floor.url + "/index",
-                                 cfg["floor_connections"], cfg["rounds"], cfg["seconds"],
-                                 cookie, cookie),
-                "login": compare(app.url + "/login", floor.url + "/login",
-                                 cfg["floor_connections"], cfg["rounds"], cfg["seconds"]),
-            }  # fmt: skip
+
+            def both_pages(a_url, b_index, b_login, b_cookie=None):
+                """A's signed-in /index and anonymous /login, each against B's page."""
+                return {
+                    "index": compare(a_url + "/index", b_index, cfg["floor_connections"],
+                                     cfg["rounds"], cfg["seconds"], cookie, b_cookie),
+                    "login": compare(a_url + "/login", b_login, cfg["floor_connections"],
+                                     cfg["rounds"], cfg["seconds"]),
+                }  # fmt: skip
+
+            result["floor"] = both_pages(floor.url, bare.url + "/", bare.url + "/")
+            result["against_floor"] = both_pages(
+                app.url, floor.url + "/index", floor.url + "/login", cookie
+            )
             # The floor's pages with only the libraries' part of the app's work.
-            result["libraries_against_floor"] = {
-                "index": compare(libraries.url + "/index", floor.url + "/index",
-                                 cfg["floor_connections"], cfg["rounds"], cfg["seconds"],
-                                 cookie, cookie),
-                "login": compare(libraries.url + "/login", floor.url + "/login",
-                                 cfg["floor_connections"], cfg["rounds"], cfg["seconds"]),
-            }  # fmt: skip
+            result["libraries_against_floor"] = both_pages(
+                libraries.url, floor.url + "/index", floor.url + "/login", cookie
+            )
         result["calls"] = count_calls(app.url, cookie, env)
         result["sign_in"] = measure_sign_ins(app.url, provider_url, cfg["sign_ins"])
         if pg is not None:
