@@ -1,4 +1,6 @@
+import secrets
 from dataclasses import replace
+from functools import lru_cache
 
 from flask import (
     Blueprint,
@@ -15,8 +17,9 @@ from flask import (
 from flask_login import current_user, login_user, logout_user
 
 from ..extensions import csrf, db, oid, ratelimit
-from ..forms import EmptyForm
+from ..forms import EmptyForm, csrf_token
 from ..i18n import gettext as _
+from ..i18n import reader
 from ..models import User, Way, now_utc
 from ..urls import external_url, safe_next
 from . import oidc, passkeys, sessions
@@ -58,6 +61,8 @@ def login():
     """Show the sign-in form; on submit, send the visitor to their provider."""
     if current_user.is_authenticated:
         return redirect(oid.get_next_url())
+    if (page := blank_login_page()) is not None:
+        return page
     form = LoginForm()
     # Asked once: Flask-WTF looks at the request again each time.
     submitted = form.is_submitted()
@@ -78,6 +83,10 @@ def login():
         # After a failed round trip, show what was typed and ticked.
         form.openid.data = session.get("openid_identifier")
         form.remember_me.data = session.get("remember_me", False)
+    return render_login_page(form), status
+
+
+def render_login_page(form: LoginForm, **context) -> str:
     return render_template(
         "auth/login.html",
         title=_("Sign in"),
@@ -85,7 +94,49 @@ def login():
         providers=providers(),
         oidc_providers=oidc.providers(),
         passkeys_on=passkeys.relying_party() is not None,
-    ), status
+        **context,
+    )
+
+
+# A stand-in for the CSRF token in a remembered page: random, so nothing a
+# visitor sends can put it into the page.
+TOKEN_STAND_IN = secrets.token_hex(16)
+BLANK_LOGIN_PAGES = 256  # a worker's: languages times the addresses /login is asked at
+
+
+def blank_login_page() -> str | None:
+    """The login page with a blank form, as nearly every visit asks for it;
+    None when this visit is shown more (a message, what was typed before)
+    or is a submit.
+
+    That page is the same for each language and address but for the CSRF
+    token, yet building and rendering its form was half of /login's time.
+    So it is rendered once, with a stand-in for the token, and each visitor's
+    own token (Flask-WTF's, in their session as ever) is put in. Not while
+    templates reload (development), whose edits must show.
+    """
+    if (
+        request.method != "GET"
+        or current_app.jinja_env.auto_reload
+        or not {"_flashes", "openid_identifier", "remember_me"}.isdisjoint(session)
+    ):
+        return None
+    pages = current_app.extensions["auth.login_pages"]
+    key = (reader().locale, request.scheme, request.host, request.root_path, request.full_path)
+    return pages(*key).replace(TOKEN_STAND_IN, csrf_token())
+
+
+@bp.record_once
+def remember_login_pages(state) -> None:
+    # Each app its own: a page shows its app's configuration.
+    @lru_cache(maxsize=BLANK_LOGIN_PAGES)
+    def remembered(*key) -> str:
+        # Everything the page shows but its token comes from ``key`` (the
+        # language, and the address, which its links and buttons carry)
+        # and from the app's configuration.
+        return render_login_page(LoginForm(), csrf_token=lambda: TOKEN_STAND_IN)
+
+    state.app.extensions["auth.login_pages"] = remembered
 
 
 # The provider may POST its signed answer back to /login; that answer is
