@@ -22,8 +22,10 @@ finds the visitor (by the same statement, for /index), the page's form is
 the app's own Flask-WTF form, made and asked whether it was submitted, its
 CSRF token the one in the page, the flashed messages are asked for, and
 /index reads through Flask-SQLAlchemy's session. It shows how much of the floor those
-libraries take by themselves: the app cannot be nearer the floor than this,
-and bench/run.py measures it against the floor in the same run.
+libraries take by themselves: a page that does what they do cannot be nearer
+the floor than this, and bench/run.py measures it against the floor in the
+same run. (The app's /login, for a new visitor, makes no form: its page is
+remembered, its token put in; see app/auth/views.py.)
 """
 
 import hashlib
