@@ -7,9 +7,9 @@ import pytest
 
 from app.extensions import db
 from app.i18n.times import timeago
-from app.models import Post
+from app.models import Post, User
 
-from .helpers import add_posts, csrf_token, post_bodies
+from .helpers import add_posts, csrf_token, openid_identity, post_bodies
 
 
 @pytest.mark.parametrize("path", ["/", "/index", "/index?before=2", "/explore"])
@@ -97,6 +97,20 @@ def test_an_invalid_post_is_refused_with_a_message_and_kept(app, user_client, bo
         assert db.session.scalar(db.select(db.func.count(Post.id))) == 0
     if body.strip() and body.isprintable():
         assert body in response.text
+
+
+def test_a_refused_post_is_kept_for_its_writer_and_no_one_else(app, user_client):
+    with app.app_context():
+        bob = User(nickname="bob", identities=[openid_identity("https://openid.example/bob")])
+        db.session.add(bob)
+        db.session.commit()
+        bobs_client = app.test_client(user=db.session.get(User, bob.id))
+    refused = "x" * 141
+    token = csrf_token(user_client.get("/index"))
+    assert refused in user_client.post("/index", data={"post": refused, "csrf_token": token}).text
+    for page in (bobs_client.get("/index"), user_client.get("/index")):
+        assert re.search(r"<textarea [^>]*>\s*</textarea>", page.text)
+        assert "at most 140 characters" not in page.text
 
 
 def test_a_post_of_exactly_140_characters_is_accepted(app, user_client):

@@ -6,12 +6,14 @@ from flask import (
     flash,
     redirect,
     render_template,
+    request,
     url_for,
 )
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db, ratelimit
+from ..forms import blank
 from ..i18n import gettext as _
 from ..models import Post
 from ..urls import id_arg, safe_next
@@ -38,7 +40,7 @@ def page_of(which: str, user_id: int | None = None):
 def index():
     """The home timeline: your posts and those of whom you follow, with a
     form to write one."""
-    form = PostForm()
+    form = PostForm() if request.method == "POST" else blank(PostForm)
     if form.is_submitted():
         ratelimit.hit(current_app.config["POST_RATE_LIMIT"], f"post:user:{current_user.id}")
     if form.validate_on_submit():
