@@ -67,9 +67,10 @@ class KeptKeySigner(TimestampSigner):
             return key
 
 
-class SessionSerializer(URLSafeTimedSerializer):
-    """The session cookie's serializer, its signer made once for each salt:
-    itsdangerous makes a new one (and so derives its key) for every cookie."""
+class KeptSignerSerializer(URLSafeTimedSerializer):
+    """itsdangerous' URL-safe timed serializer, its signer made once for each
+    salt: itsdangerous makes a new one (and so derives its key) for every
+    value it signs or opens. The session cookie's and the CSRF token's."""
 
     default_signer = KeptKeySigner
 
@@ -105,11 +106,11 @@ class SessionInterface(SecureCookieSessionInterface):
             serializer = self.serializers[keys] = self.make_serializer(app)
             return serializer
 
-    def make_serializer(self, app: Flask) -> SessionSerializer | None:
+    def make_serializer(self, app: Flask) -> KeptSignerSerializer | None:
         flasks = super().get_signing_serializer(app)  # Flask's keys, salt and signer options
         if flasks is None:
             return None
-        return SessionSerializer(
+        return KeptSignerSerializer(
             flasks.secret_keys,
             salt=flasks.salt,
             serializer=flasks.serializer,

@@ -3,8 +3,12 @@
 import re
 
 import pytest
+from flask import session
+from flask_wtf.csrf import generate_csrf, validate_csrf
+from itsdangerous import URLSafeTimedSerializer
+from wtforms.validators import ValidationError
 
-from app import create_app
+from app import create_app, forms
 from app.extensions import db
 from app.models import Post
 from config import ProductionConfig
@@ -44,6 +48,26 @@ def test_logout_without_a_valid_csrf_token_is_refused(user_client, token):
 def test_a_token_from_another_session_is_refused(app, client, user_client):
     token = csrf_token(client.get("/login"))
     assert user_client.post("/logout", data={"csrf_token": token}).status_code == 400
+
+
+@pytest.mark.parametrize("csrf_key", [None, "a key for CSRF tokens alone"])
+def test_a_pages_token_is_flask_wtfs_signature_of_the_sessions_own(app, csrf_key):
+    if csrf_key:
+        app.config["WTF_CSRF_SECRET_KEY"] = csrf_key
+    with app.test_request_context():
+        token = forms.csrf_token()
+        assert generate_csrf() == token  # what a form made later in the request has
+        validate_csrf(token)
+        flask_wtfs = URLSafeTimedSerializer(csrf_key or app.secret_key, salt="wtf-csrf-token")
+        assert flask_wtfs.loads(token) == session["csrf_token"]
+
+
+def test_a_token_signed_with_another_key_is_refused(app):
+    with app.test_request_context():
+        token = forms.csrf_token()
+        app.config["WTF_CSRF_SECRET_KEY"] = "another key"
+        with pytest.raises(ValidationError):
+            validate_csrf(token)
 
 
 @pytest.mark.parametrize("path", ["/login", "/index", "/dev/openid/", "/static/style.css", "/nope"])
