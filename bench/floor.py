@@ -9,7 +9,8 @@ send it with the app's security headers.
 find the account by its session token (so a disabled one loses access at
 once), read the newest posts of the account and of whom it follows, and
 render them with their authors' avatars and links and the CSRF tokens of
-its forms. It runs the app's own statements on the app's database
+its forms, in the layout's language (the browser's) with the footer's menu
+of languages, as the app's page is. It runs the app's own statements on the app's database
 with SQLAlchemy Core and the app's engine options.
 
 Neither uses Flask-Login, Flask-SQLAlchemy's session, a form object, the
@@ -43,7 +44,7 @@ from flask_wtf.csrf import generate_csrf
 
 from app.auth.forms import LoginForm
 from app.database import Session
-from app.i18n import Reader, best_match, zone
+from app.i18n import Reader, best_match, language_choices, text_direction, zone
 from app.i18n.times import time_tag
 from app.main.forms import PostForm
 from app.main.posts import page_of_posts
@@ -54,7 +55,7 @@ from config import Config
 
 HEADERS = dict(SECURITY_HEADERS)
 INDEX_PAGE = """<!doctype html>
-<html lang="en">
+<html lang="{{ page_reader.locale }}" dir="{{ page_dir }}">
 <head>
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -81,7 +82,8 @@ INDEX_PAGE = """<!doctype html>
   <input type="hidden" name="csrf_token" value="{{ csrf_token() }}">
   <div class="field">
     <label for="post">Say something</label>
-    <textarea id="post" name="post" required maxlength="140" rows="3"></textarea>
+    <textarea id="post" name="post" required maxlength="140" rows="3">
+</textarea>
   </div>
   <input type="submit" id="submit" name="submit" value="Post" class="button primary">
 </form>
@@ -97,8 +99,8 @@ INDEX_PAGE = """<!doctype html>
         <form class="post-delete" method="post" action="/post/{{ id }}/delete">
           <input type="hidden" name="csrf_token" value="{{ csrf_token() }}">
           <input type="hidden" name="next" value="/index">
-          <button type="submit" class="link-button">Delete<span
-            class="visually-hidden"> this post</span></button>
+          <button type="submit" class="link-button">Delete<span class="visually-hidden">{#
+            #} this post</span></button>
         </form>
         {% endif %}
       </div>
@@ -109,10 +111,24 @@ INDEX_PAGE = """<!doctype html>
 </ul>
 <nav class="pager" aria-label="Pages">
   {% if page.older %}
-  <a href="/index?before={{ page.older }}" rel="next">Older posts &rarr;</a>
+  <a href="/index?before={{ page.older }}" rel="next">Older posts →</a>
   {% endif %}
 </nav>
   </main>
+  <footer class="footer">
+    <form class="language" method="post" action="/language">
+      <input type="hidden" name="csrf_token" value="{{ csrf_token() }}">
+      <input type="hidden" name="next" value="{{ this_page }}">
+      <label for="language-choice">Language</label>
+      <select id="language-choice" name="locale">
+        {% for code, name in languages %}
+        <option value="{{ code }}" lang="{{ code }}"
+          {%- if code == page_reader.locale %} selected{% endif %}>{{ name }}</option>
+        {% endfor %}
+      </select>
+      <button type="submit" class="button">Change language</button>
+    </form>
+  </footer>
 </body>
 </html>
 """
@@ -138,11 +154,17 @@ def key_hash(key: str) -> bytes:
     return hmac.new(app.secret_key.encode(), key.encode(), hashlib.sha256).digest()
 
 
-def page_language() -> Reader:
-    # The page's language and zone, as the app chooses them for an account
-    # with no choice saved: the browser's language, UTC. The page is English.
+def page_language() -> dict:
+    """The page's language and zone, as the app chooses them for an account
+    with no choice saved: the browser's language, UTC (the page is English);
+    and the footer's menu of languages, which sends the reader back here."""
     language = best_match(request.environ.get("HTTP_ACCEPT_LANGUAGE", ""), LANGUAGES)
-    return Reader(language, zone(None), NullTranslations())
+    return {
+        "page_reader": Reader(language, zone(None), NullTranslations()),
+        "page_dir": text_direction(language),
+        "languages": language_choices(LANGUAGES),
+        "this_page": request.script_root + request.full_path.rstrip("?"),
+    }
 
 
 @app.route("/login")
@@ -164,7 +186,7 @@ def index():
         reader=user.id,
         page=page,
         csrf_token=generate_csrf,
-        page_reader=page_language(),
+        **page_language(),
     )
     return html, {**HEADERS, "Cache-Control": "no-store"}
 
@@ -210,6 +232,6 @@ def index_with_libraries():
         reader=current_user.id,
         page=page,
         csrf_token=lambda: form.csrf_token.current_token,
-        page_reader=page_language(),
+        **page_language(),
     )
     return html, {**HEADERS, "Cache-Control": "no-store"}

@@ -4,7 +4,9 @@ It checks that the benchmark runs and reports; the figures themselves, and
 whether the targets are met, are the benchmark's business, not a test's.
 """
 
+import importlib
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -12,7 +14,7 @@ from pathlib import Path
 
 import psycopg
 
-from .helpers import missing
+from .helpers import add_posts, csrf_token, missing
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -60,3 +62,30 @@ def test_the_round_trip_count_is_what_postgresql_received(postgres):
             connection.execute("SELECT %s::int", [2])
 
     assert round_trips(postgres, two_statements_and_a_transaction, 3) == 4
+
+
+def lines_of(page) -> list[str]:
+    """A page's lines without their indentation, its CSRF token a placeholder."""
+    text = page.text.replace(csrf_token(page), "TOKEN")
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def test_the_floors_home_page_is_the_apps_own_page(app, user, user_client, monkeypatch, tmp_path):
+    # The floor is only a floor if it shows what the app shows: the reader's
+    # posts with their delete buttons, the pager, the layout and its menus.
+    add_posts(app, user, 25)
+    monkeypatch.setenv("DATABASE_URL", app.config["SQLALCHEMY_DATABASE_URI"])
+    monkeypatch.setenv("FLASK_SECRET_KEY", app.secret_key)
+    (tmp_path / "login.html").write_text("")
+    monkeypatch.setenv("FLOOR_LOGIN_PAGE", str(tmp_path / "login.html"))
+    floor = importlib.import_module("bench.floor")
+    floor = importlib.reload(floor)  # on this test's database and key
+    apps_page = user_client.get("/index")
+    floor_client = floor.app.test_client()
+    floor_client.set_cookie("session", user_client.get_cookie("session").value)
+    floors_page = floor_client.get("/index")
+    floor.engine.dispose()
+    assert floors_page.status_code == apps_page.status_code == 200
+    assert re.search(r'action="/post/\d+/delete"', apps_page.text)
+    assert "Older posts" in apps_page.text
+    assert lines_of(floors_page) == lines_of(apps_page)
