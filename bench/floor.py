@@ -10,8 +10,8 @@ find the account by its session token (so a disabled one loses access at
 once), read the newest posts of the account and of whom it follows, and
 render them with their authors' avatars and links and the CSRF tokens of
 its forms, in the layout's language (the browser's) with the footer's menu
-of languages, as the app's page is. It runs the app's own statements on the app's database
-with SQLAlchemy Core and the app's engine options.
+of languages, as the app's page is. It runs the app's own statements on the
+app's database with SQLAlchemy Core and the app's engine options.
 
 Neither uses Flask-Login, Flask-SQLAlchemy's session, a form object, the
 layout template or flashed messages. bench/run.py serves this beside bare

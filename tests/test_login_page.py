@@ -32,21 +32,22 @@ def test_each_new_visitor_gets_the_page_as_it_renders_afresh(app, other_app):
             assert page == without_token(other_app.test_client().get("/login", **visit)), visit
 
 
-def test_a_second_new_visitor_is_served_the_page_without_rendering_it(app):
+def templates_rendered_by_a_new_visitor(app) -> list:
+    """The templates rendered for a second new visitor's /login, after a first's."""
     rendered = []
     app.test_client().get("/login")
     with template_rendered.connected_to(lambda *a, template, **kw: rendered.append(template), app):
-        page = app.test_client().get("/login")
-    assert "Sign in" in page.text
-    assert rendered == []
+        assert "Sign in" in app.test_client().get("/login").text
+    return rendered
+
+
+def test_a_second_new_visitor_is_served_the_page_without_rendering_it(app):
+    assert templates_rendered_by_a_new_visitor(app) == []
 
 
 def test_the_page_is_rendered_afresh_when_templates_reload(app):
     app.jinja_env.auto_reload = True
-    rendered = []
-    app.test_client().get("/login")
-    with template_rendered.connected_to(lambda *a, template, **kw: rendered.append(template), app):
-        app.test_client().get("/login")
+    rendered = templates_rendered_by_a_new_visitor(app)
     assert [template.name for template in rendered] == ["auth/login.html"]
 
 
