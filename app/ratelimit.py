@@ -75,7 +75,7 @@ class DatabaseStorage(Storage):
     def base_exceptions(self):
         return SQLAlchemyError
 
-    def _upsert(self, dialect: str):
+    def upsert(self, dialect: str):
         """The hit statement in ``dialect``'s words: both say ON CONFLICT."""
         if dialect not in self._statements:
             table = self.table
@@ -101,7 +101,7 @@ class DatabaseStorage(Storage):
         now = time.time()
         params = {"key": key, "amount": amount, "expires": now + expiry, "now": now}
         with self.connect() as connection:
-            statement = self._upsert(connection.dialect.name)
+            statement = self.upsert(connection.dialect.name)
             return connection.execute(statement, params).scalar_one()
 
     def get(self, key: str) -> int:

@@ -27,28 +27,44 @@ libraries take by themselves: a page that does what they do cannot be nearer
 the floor than this, and bench/run.py measures it against the floor in the
 same run. (The app's /login, for a new visitor, makes no form: its page is
 remembered, its token put in; see app/auth/views.py.)
+
+``signing_in`` serves a warm OpenID sign-in by identity URL or OP identifier
+doing only what any must (below), and the floor's /index to land on.
 """
 
+import copy
 import hashlib
 import hmac
 import os
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
 from babel.support import NullTranslations
-from flask import Flask, get_flashed_messages, redirect, request, session
+from flask import Flask, abort, g, get_flashed_messages, redirect, request, session
 from flask_login import LoginManager, current_user, login_required
 from flask_sqlalchemy import SQLAlchemy
-from flask_wtf.csrf import generate_csrf
+from flask_wtf.csrf import generate_csrf, validate_csrf
+from openid.association import Association
+from openid.consumer.consumer import SUCCESS, Consumer
+from openid.consumer.discover import discover
+from openid.store import nonce
+from openid.store.interface import OpenIDStore
+from sqlalchemy.exc import IntegrityError
+from wtforms.validators import ValidationError
 
 from app.auth.forms import LoginForm
+from app.auth.openid.consumer import JSONSessionWrapper
+from app.auth.openid.store import OpenIDNonce
+from app.auth.sessions import device_of, new_key
 from app.database import Session
 from app.i18n import Reader, best_match, language_choices, text_direction, zone
 from app.i18n.times import time_tag
 from app.main.forms import PostForm
 from app.main.posts import page_of_posts
-from app.models import SIGNED_IN_USER, SignedInUser
+from app.models import SIGNED_IN_USER, Identity, LiveSession, SignedInUser, SignIn, User
+from app.ratelimit import DatabaseStorage
 from app.security import SECURITY_HEADERS
 from app.users.avatars import _token
 from config import Config
@@ -235,3 +251,155 @@ def index_with_libraries():
         **page_language(),
     )
     return html, {**HEADERS, "Cache-Control": "no-store"}
+
+
+# A warm sign-in by identity URL, doing what any must: check the form's CSRF
+# token, count the start against the rate limit, send the visitor to the
+# provider the identifier names (discovered before, with an association
+# made before), then check the provider's signed answer with python3-openid
+# and refuse it if its nonce was used, find the account by the identity and
+# note it seen, record the live session (with the browser and system), when
+# the identity was used and the sign-in, in one transaction, and sign the
+# session in: the app's eight statements on PostgreSQL, on its tables, by
+# SQLAlchemy Core, with no Flask-OpenID, Flask-Login, ORM, form object or
+# template around them. Its own requests carry a Server-Timing header as the
+# app's do, so bench/run.py measures their time as it does the app's.
+_user, _identity, _live = User.__table__, Identity.__table__, LiveSession.__table__
+_claimed = sa.and_(
+    _identity.c.kind == "openid",
+    _identity.c.issuer == "",
+    _identity.c.subject == sa.bindparam("claimed_subject"),
+)
+SEEN_ACCOUNT = (
+    sa.update(_user)
+    .where(_user.c.id == _identity.c.user_id, _claimed)
+    .values(last_seen=sa.bindparam("now"))
+    .returning(_user.c.id, _user.c.active)
+)
+USED_IDENTITY = _identity.update().where(_claimed).values(last_used=sa.bindparam("now"))
+RETURN_TO = "login?openid_complete=yes"
+
+
+def autocommit() -> sa.Connection:
+    return engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+
+
+class FloorStore(OpenIDStore):
+    """python3-openid's store: associations kept in the process once made (the
+    app keeps them in the process too, once found), nonces inserted in the
+    app's table, so that an answer used once is refused. One process: its
+    associations are not shared, so bench/run.py serves it with one worker."""
+
+    def __init__(self):
+        self.associations: dict[str, Association] = {}
+
+    def storeAssociation(self, server_url, association):
+        self.associations[server_url] = association
+
+    def getAssociation(self, server_url, handle=None):
+        found = self.associations.get(server_url)
+        return found if found is not None and handle in (None, found.handle) else None
+
+    def removeAssociation(self, server_url, handle):
+        return self.associations.pop(server_url, None) is not None
+
+    def useNonce(self, server_url, timestamp, salt):
+        if abs(timestamp - time.time()) > nonce.SKEW:
+            return False
+        try:
+            with autocommit() as connection:
+                connection.execute(
+                    OpenIDNonce.__table__.insert(),
+                    {"server_url": server_url, "timestamp": timestamp, "salt": salt},
+                )
+        except IntegrityError:
+            return False
+        return True
+
+
+store = FloorStore()
+# The app's counter of sign-in starts, its one statement (app/ratelimit.py).
+RATE_LIMIT = DatabaseStorage()
+discovered: dict[str, tuple] = {}
+
+
+def discover_once(url: str):
+    # Each caller its own copy: python3-openid keeps the endpoints it is given.
+    if url not in discovered:
+        discovered[url] = discover(url)
+    return copy.deepcopy(discovered[url])
+
+
+def consumer() -> Consumer:
+    openid = Consumer(JSONSessionWrapper(None), store)
+    openid._discover = openid.consumer._discover = discover_once
+    return openid
+
+
+signing_in = flask_app()
+
+
+@signing_in.before_request
+def start_timer():
+    g.started = time.perf_counter()
+
+
+@signing_in.after_request
+def server_timing(response):
+    total = (time.perf_counter() - g.started) * 1000
+    response.headers["Server-Timing"] = f'app;dur={total:.2f}, fetch;dur=0.00;desc="0"'
+    return response
+
+
+@signing_in.route("/login", methods=["GET", "POST"])
+def sign_in():
+    if request.args.get("openid_complete") == "yes":
+        return complete_sign_in()
+    if request.method == "GET":
+        return login_page.render(csrf_token=generate_csrf), HEADERS
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except ValidationError:
+        abort(400)
+    now = time.time()
+    with autocommit() as connection:
+        connection.execute(
+            RATE_LIMIT.upsert(connection.dialect.name),
+            {"key": f"signin:{request.remote_addr}", "amount": 1, "expires": now + 1, "now": now},
+        )
+    started = consumer().begin(request.form["openid"])
+    return redirect(started.redirectURL(request.host_url, request.host_url + RETURN_TO))
+
+
+def complete_sign_in():
+    answer = consumer().complete(request.args.to_dict(), request.host_url + RETURN_TO)
+    if answer.status != SUCCESS:
+        abort(403)
+    now = datetime.now(UTC)
+    key = new_key()
+    browser, system = device_of(request.user_agent.string[:1000])
+    with engine.begin() as connection:
+        account = connection.execute(
+            SEEN_ACCOUNT, {"claimed_subject": answer.identity_url, "now": now}
+        ).first()
+        if account is None or not account.active:
+            abort(403)
+        connection.execute(
+            _live.insert(),
+            {"key_hash": key_hash(key), "user_id": account.id, "way_kind": "openid",
+             "way_name": None, "browser": browser, "system": system,
+             "address": request.remote_addr, "created": now, "last_seen": now,
+             "remembered": False},
+        )  # fmt: skip
+        connection.execute(USED_IDENTITY, {"claimed_subject": answer.identity_url, "now": now})
+        connection.execute(
+            SignIn.__table__.insert(),
+            {"user_id": account.id, "at": now, "way_kind": "openid", "way_name": None,
+             "address": request.remote_addr},
+        )  # fmt: skip
+    session.clear()
+    session["_user_id"] = key
+    return redirect("/index")
+
+
+signing_in.add_url_rule("/index", view_func=index)

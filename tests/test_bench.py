@@ -10,11 +10,15 @@ import re
 import shutil
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
+import sqlalchemy as sa
 
 from .helpers import add_posts, csrf_token, missing
+from .openid_provider import TestProvider
+from .serving import Gunicorn, create_database, production_environ, sign_in
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,6 +39,8 @@ def test_the_quick_benchmark_runs_and_reports_every_target(tmp_path):
     sqlite = results["databases"]["SQLite"]
     assert sqlite["index"]["4"]["app_rps"] > 0 and sqlite["login"]["4"]["bare_rps"] > 0
     assert set(sqlite["sign_in"]) == {"identity URL", "OP identifier"}
+    assert all(r["warm_app_ms"] > 0 for r in sqlite["floor_sign_in"].values())
+    assert set(sqlite["floor_sign_in"]) == {"identity URL", "OP identifier"}
     assert sqlite["floor"]["index"]["4"]["app_rps"] > 0
     assert sqlite["floor"]["login"]["4"]["app_rps"] > 0
     assert sqlite["against_floor"]["index"]["4"]["ratio"] > 0
@@ -89,3 +95,40 @@ def test_the_floors_home_page_is_the_apps_own_page(app, user, user_client, monke
     assert re.search(r'action="/post/\d+/delete"', apps_page.text)
     assert "Older posts" in apps_page.text
     assert lines_of(floors_page) == lines_of(apps_page)
+
+
+def test_the_floors_sign_in_refuses_an_answer_used_once(tmp_path):
+    # The floor's sign-in is only a floor if it checks what the app checks:
+    # a replayed answer must fail on its nonce, not sign in again.
+    database_url = f"sqlite:///{tmp_path / 'floor.db'}"
+    env = production_environ(database_url, tmp_path / "store")
+    create_database(env)
+    (tmp_path / "login.html").write_text(
+        '<form method="post"><input type="hidden" name="csrf_token" '
+        'value="{{ csrf_token() }}"><input name="openid"></form>'
+    )
+    env["FLOOR_LOGIN_PAGE"] = str(tmp_path / "login.html")
+    with TestProvider() as provider, Gunicorn("bench.floor:signing_in", env, 1) as floor:
+        add_account(database_url, f"{provider.url}/id/alice")
+        browser, responses = sign_in(floor.url, f"{provider.url}/id/alice")
+        answer = responses[1]
+        assert "openid.response_nonce" in answer.url
+        replayed = browser.get(answer.url, allow_redirects=False, timeout=30)
+    assert replayed.status_code == 403
+
+
+def add_account(database_url: str, identity_url: str) -> None:
+    engine = sa.create_engine(database_url)
+    meta = sa.MetaData()
+    meta.reflect(engine, only=["user", "identity"])
+    user, identity = meta.tables["user"], meta.tables["identity"]
+    now = datetime.now(UTC)
+    with engine.begin() as connection:
+        user_id = connection.execute(
+            user.insert().values(nickname="alice", created=now, active=True)
+        ).inserted_primary_key[0]
+        connection.execute(
+            identity.insert().values(user_id=user_id, kind="openid", issuer="", provider="OpenID",
+                                     subject=identity_url, created=now)
+        )  # fmt: skip
+    engine.dispose()
