@@ -58,7 +58,7 @@ from app.auth.forms import LoginForm
 from app.auth.openid.consumer import JSONSessionWrapper
 from app.auth.openid.store import OpenIDNonce
 from app.auth.sessions import device_of, new_key
-from app.database import Session
+from app.database import Session, reads_alone
 from app.i18n import Reader, best_match, language_choices, text_direction, zone
 from app.i18n.times import time_tag
 from app.main.forms import PostForm
@@ -151,6 +151,9 @@ INDEX_PAGE = """<!doctype html>
 
 LANGUAGES = tuple(Config.LANGUAGES)
 engine = sa.create_engine(os.environ["DATABASE_URL"], **Config.SQLALCHEMY_ENGINE_OPTIONS)
+# /index only reads: on PostgreSQL without a transaction, as the app's
+# session reads (app/database.py), so no BEGIN and ROLLBACK around it.
+reads = reads_alone(engine) if engine.dialect.name == "postgresql" else engine
 
 
 def flask_app() -> Flask:
@@ -192,7 +195,7 @@ def login():
 def index():
     key = session.get("_user_id") or ""
     params = {"key_hash": key_hash(key), "oldest": datetime.now(UTC) - Config.SESSION_MAX_AGE}
-    with engine.connect() as connection:
+    with reads.connect() as connection:
         user = connection.execute(SIGNED_IN_USER, params).first()
         if user is None:
             return redirect("/login")
