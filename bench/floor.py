@@ -42,7 +42,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from babel.support import NullTranslations
-from flask import Flask, abort, g, get_flashed_messages, redirect, request, session
+from flask import Flask, abort, get_flashed_messages, redirect, request, session
 from flask_login import LoginManager, current_user, login_required
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import generate_csrf, validate_csrf
@@ -65,7 +65,7 @@ from app.main.forms import PostForm
 from app.main.posts import page_of_posts
 from app.models import SIGNED_IN_USER, Identity, LiveSession, SignedInUser, SignIn, User
 from app.ratelimit import DatabaseStorage
-from app.security import SECURITY_HEADERS
+from app.security import SECURITY_HEADERS, add_server_timing
 from app.users.avatars import _token
 from config import Config
 
@@ -344,16 +344,7 @@ def consumer() -> Consumer:
 signing_in = flask_app()
 
 
-@signing_in.before_request
-def start_timer():
-    g.started = time.perf_counter()
-
-
-@signing_in.after_request
-def server_timing(response):
-    total = (time.perf_counter() - g.started) * 1000
-    response.headers["Server-Timing"] = f'app;dur={total:.2f}, fetch;dur=0.00;desc="0"'
-    return response
+add_server_timing(signing_in)
 
 
 @signing_in.route("/login", methods=["GET", "POST"])
