@@ -319,7 +319,7 @@ class SignedInClient(FlaskClient):
 
         app = self.application
         with app.test_request_context(headers={"User-Agent": "test client"}):
-            self.session_key = sessions.start(user.id, Way("openid"), remembered=False)
+            self.session_key = sessions.start(user, Way("openid"), remembered=False).session_key
             db.session.commit()
         with self.session_transaction() as session:
             session["_user_id"] = self.session_key

@@ -73,7 +73,7 @@ def test_a_nickname_that_keeps_being_taken_gets_a_random_suffix(app, monkeypatch
         # As if every other racer always took the next free nickname first.
         monkeypatch.setattr(accounts, "unique_nickname", lambda base: "alice")
         user = find_or_create_user(Claim("openid", "", ALICE, "OpenID", "alice"))
-        assert openids(user) == [ALICE]
+        assert openids(db.session.get(User, user.id)) == [ALICE]
         assert re.fullmatch(r"alice-\d{1,6}", user.nickname)
 
 

@@ -6,13 +6,25 @@ import hmac
 import secrets
 from datetime import timedelta
 from functools import cache, lru_cache
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask import current_app, request
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models import DEVICE_MAX_LENGTH, LiveSession, UsedLogoutToken, Way, now_utc
+from ..models import (
+    DEVICE_MAX_LENGTH,
+    LiveSession,
+    SignedInUser,
+    UsedLogoutToken,
+    User,
+    Way,
+    now_utc,
+)
+
+if TYPE_CHECKING:  # accounts imports this module
+    from .accounts import Account
 
 _session, _used_token = LiveSession.__table__, UsedLogoutToken.__table__
 FORGET_EXPIRED = _session.delete().where(_session.c.created < sa.bindparam("before"))
@@ -60,38 +72,42 @@ def device_of(user_agent: str | None) -> tuple[str | None, str | None]:
     )
 
 
-def start(user_id: int, way: Way, remembered: bool, claim=None) -> str:
-    """Record a new session of ``user_id`` (in the caller's transaction);
-    return the key its cookies will carry. ``claim``, an OpenID Connect
-    sign-in's, ties the session to the provider's."""
+# Core, not a LiveSession object through the unit of work, as the account's
+# UPDATE (accounts.SEEN_OWNER).
+START = _session.insert().returning(_session.c.id)
+
+
+def start(account: "User | Account", way: Way, remembered: bool, claim=None) -> SignedInUser:
+    """Record a new session of ``account`` (a User or an Account: its id,
+    nickname, locale and time zone), in the caller's transaction; return who
+    it signs in, for login_user, with the key its cookies will carry.
+    ``claim``, an OpenID Connect sign-in's, ties the session to the provider's."""
     now = now_utc()
     key = new_key()
     browser, system = device_of(request.user_agent.string[:1000])
-    db.session.add(
-        LiveSession(
-            key_hash=key_hash(key),
-            user_id=user_id,
-            way_kind=way.kind,
-            way_name=way.name,
-            browser=browser,
-            system=system,
-            address=request.remote_addr,
-            created=now,
-            last_seen=now,
-            remembered=remembered,
-            **(
-                {
-                    "oidc_issuer": claim.issuer,
-                    "oidc_subject": claim.subject,
-                    "oidc_sid": claim.sid,
-                    "id_token": claim.id_token,
-                }
-                if claim is not None and claim.kind == "oidc"
-                else {}
-            ),
-        )
+    oidc = claim is not None and claim.kind == "oidc"
+    session_id = db.session.execute(
+        START,
+        {
+            "key_hash": key_hash(key),
+            "user_id": account.id,
+            "way_kind": way.kind,
+            "way_name": way.name,
+            "browser": browser,
+            "system": system,
+            "address": request.remote_addr,
+            "created": now,
+            "last_seen": now,
+            "remembered": remembered,
+            "oidc_issuer": claim.issuer if oidc else None,
+            "oidc_subject": claim.subject if oidc else None,
+            "oidc_sid": claim.sid if oidc else None,
+            "id_token": claim.id_token if oidc else None,
+        },
+    ).scalar_one()
+    return SignedInUser(
+        account.id, account.nickname, key, session_id, account.locale, account.timezone
     )
-    return key
 
 
 def end(key: str):

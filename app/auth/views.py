@@ -24,6 +24,7 @@ from ..models import User, Way, now_utc
 from ..urls import external_url, safe_next
 from . import oidc, passkeys, sessions
 from .accounts import (
+    Account,
     Claim,
     clean_email,
     find_or_create_user,
@@ -176,24 +177,25 @@ def complete_sign_in(claim: Claim, next_url: str):
     if current_app.config["OPENID_REQUIRE_EMAIL"] and email is None:
         flash(_("Invalid login: this site needs an email address from your provider."), "error")
         return redirect(url_for("auth.login"))
-    user = find_or_create_user(replace(claim, email=email))
-    if not user.is_active:
+    account = find_or_create_user(replace(claim, email=email))
+    if not account.active:
         db.session.rollback()  # not seen: refused
         flash(_("This account has been disabled. Contact the site's administrators."), "error")
         return redirect(url_for("auth.login"))
-    start_session(user, claim.way, bool(session.get("remember_me")), claim)
-    # After login_user, whose reads of the account its commit would expire.
-    record_sign_in(user.id, claim, request.remote_addr)
+    start_session(account, claim.way, bool(session.get("remember_me")), claim)
+    record_sign_in(account.id, claim, request.remote_addr)
     return redirect(next_url)
 
 
-def start_session(user: User, way: Way, remember: bool, claim: Claim | None = None) -> None:
-    """Sign ``user`` in with a new live session (committed by the caller's
-    record of the sign-in)."""
-    user.session_key = sessions.start(user.id, way, remember, claim)
+def start_session(
+    account: User | Account, way: Way, remember: bool, claim: Claim | None = None
+) -> None:
+    """Sign ``account`` (a User or an Account) in with a new live session
+    (committed by the caller's record of the sign-in)."""
+    signed_in = sessions.start(account, way, remember, claim)
     # Start from an empty session: nothing planted before sign-in survives it.
     session.clear()
-    login_user(user, remember=remember)
+    login_user(signed_in, remember=remember)
     mark_proved()
 
 
@@ -305,9 +307,9 @@ def passkey_login():
         return redirect(url_for("auth.login"))
     forget_unfinished()
     user.last_seen = now_utc()  # a sign-in is being seen
-    user_id, way = user.id, Way("passkey", passkey.name)
+    way = Way("passkey", passkey.name)
     start_session(user, way, bool(request.form.get("remember_me")))
-    note_sign_in(user_id, way, request.remote_addr)  # with the passkey's new count
+    note_sign_in(user.id, way, request.remote_addr)  # with the passkey's new count
     return redirect(oid.get_next_url())
 
 

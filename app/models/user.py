@@ -47,12 +47,6 @@ class User(UserMixin, db.Model):
     timezone: Mapped[str | None] = mapped_column(sa.String(TIMEZONE_MAX_LENGTH))
     # A disabled account cannot sign in and loses any live session.
     active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
-    # The key of the session being started, for login_user: what the session
-    # and remember cookies carry (Flask-Login's alternative token) is the
-    # session's key, never the account's id.
-    session_key = None
-    session_id = None
-
     identities: Mapped[list["Identity"]] = relationship(
         back_populates="user",
         cascade="all, delete-orphan",
@@ -74,9 +68,9 @@ class User(UserMixin, db.Model):
         return self.active
 
     def get_id(self) -> str:
-        if self.session_key is None:
-            raise RuntimeError("a sign-in must start a live session before login_user")
-        return self.session_key
+        # What the session and remember cookies carry (Flask-Login's
+        # alternative token) is a live session's key, never the account's id.
+        raise RuntimeError("sign in the SignedInUser of a live session (sessions.start)")
 
     def __repr__(self) -> str:
         return f"<User {self.nickname}>"
@@ -87,8 +81,8 @@ class SignedInUser(UserMixin):
 
     Read as one plain row rather than a User object: the ORM's object
     bookkeeping was a fifth of a signed-in page's time. Views that change the
-    account load the User by ``id``. Right after sign-in, within the same
-    request, ``current_user`` is the User itself; both have what pages use.
+    account load the User by ``id``. A sign-in makes one too
+    (``sessions.start``), for login_user.
     """
 
     __slots__ = ("id", "nickname", "session_key", "session_id", "locale", "timezone")
