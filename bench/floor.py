@@ -44,11 +44,14 @@ import sqlalchemy as sa
 from babel.support import NullTranslations
 from flask import Flask, abort, get_flashed_messages, redirect, request, session
 from flask_login import LoginManager, current_user, login_required
+from flask_openid import AX_MAPPING, REQUIRED_KEYS
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import generate_csrf, validate_csrf
 from openid.association import Association
 from openid.consumer.consumer import SUCCESS, Consumer
 from openid.consumer.discover import discover
+from openid.extensions import ax
+from openid.extensions.sreg import SRegRequest
 from openid.store import nonce
 from openid.store.interface import OpenIDStore
 from sqlalchemy.exc import IntegrityError
@@ -259,15 +262,16 @@ def index_with_libraries():
 # A warm sign-in by identity URL or OP identifier, doing what any must: check
 # the form's CSRF token, count the start against the rate limit, send the
 # visitor to the provider the identifier names (discovered before, with an
-# association made before), then check the provider's signed answer with
-# python3-openid and refuse it if its nonce was used, find the account by the
-# identity and note it seen, record the live session (with the browser and
-# system), when the identity was used and the sign-in, in one transaction,
-# and sign the session in: the app's eight statements on PostgreSQL, on its
-# tables, by SQLAlchemy Core, with no Flask-OpenID, Flask-Login, ORM, form
-# object or template around them. Its own requests carry a Server-Timing
-# header as the app's do, so bench/run.py measures their time as it does the
-# app's.
+# association made before), asking for a nickname and an email, then check
+# the provider's signed answer with python3-openid and refuse it if its
+# nonce was used, find the account by the identity and note it seen, record
+# the live session (with the browser and system), when the identity was
+# used and the sign-in, in one transaction, and sign the session in: the
+# app's eight statements on PostgreSQL, on its tables, by SQLAlchemy Core,
+# with no Flask-OpenID (but its list of what to ask for), Flask-Login, ORM,
+# form object or template around them. Its own requests carry a
+# Server-Timing header as the app's do, so bench/run.py measures their time
+# as it does the app's.
 _user, _identity, _live = User.__table__, Identity.__table__, LiveSession.__table__
 _claimed = sa.and_(
     _identity.c.kind == "openid",
@@ -282,6 +286,15 @@ SEEN_ACCOUNT = (
 )
 USED_IDENTITY = _identity.update().where(_claimed).values(last_used=sa.bindparam("now"))
 RETURN_TO = "login?openid_complete=yes"
+# Every sign-in asks for a nickname and an email, by SReg and by AX, as the
+# app's does (Flask-OpenID's ask_for): at the start it cannot know whether
+# the person is new. Only a new account reads the answer, so this does not.
+ASK_SREG = SRegRequest(required=["nickname", "email"])
+ASK_AX = ax.FetchRequest()
+for _name, _uris in AX_MAPPING.items():
+    if _name in ("nickname", "email"):
+        for _uri in _uris:
+            ASK_AX.add(ax.AttrInfo(_uri, required=_name in REQUIRED_KEYS))
 
 
 def autocommit() -> sa.Connection:
@@ -366,6 +379,8 @@ def sign_in():
     if hits > SIGN_INS_PER_SECOND:
         abort(429)
     started = consumer().begin(request.form["openid"])
+    started.addExtension(ASK_SREG)
+    started.addExtension(ASK_AX)
     return redirect(started.redirectURL(request.host_url, request.host_url + RETURN_TO))
 
 
