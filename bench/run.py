@@ -398,34 +398,48 @@ FLOOD_PAGES = ("/login", "/healthz", "/index")
 
 def measure_flood(app_url: str, cookie: str, cfg: dict) -> dict:
     """Latency of the pages with and without a flood of sign-ins, more than the
-    server has threads, against a provider that never answers."""
+    server has threads, against a provider that never answers: rounds without
+    and with it in turn, as every comparison here alternates, so that the
+    machine's drift does not land on one side."""
     threads = gunicorn_config()["threads"]
     size = cfg["workers"] * threads + 8
 
     def latencies():
-        # Medians of rounds, pages in turn: one run's p99 is its few slowest
-        # requests, which one stall elsewhere on the machine sets.
-        runs = [{page: wrk(app_url + page, cfg["flood_connections"], cfg["seconds"],
-                           cookie if page == "/index" else None)
-                 for page in FLOOD_PAGES} for _ in range(cfg["flood_rounds"])]  # fmt: skip
-        return {
-            page: {p: statistics.median(run[page][p] for run in runs) for p in ("p50_ms", "p99_ms")}
-            for page in FLOOD_PAGES
-        }
+        return {page: wrk(app_url + page, cfg["flood_connections"], cfg["seconds"],
+                          cookie if page == "/index" else None)
+                for page in FLOOD_PAGES}  # fmt: skip
 
-    quiet = latencies()
-    with SilentHost() as silent, Flood(app_url, silent.url + "/me", size) as flood:
-        while silent.connections == 0:
-            time.sleep(0.05)
-        flooded = latencies()
+    quiet, flooded, floods = [], [], []
+    with SilentHost() as silent:
+        for _ in range(cfg["flood_rounds"]):
+            quiet.append(latencies())
+            held = silent.connections
+            with Flood(app_url, silent.url + "/me", size) as flood:
+                while silent.connections == held:
+                    time.sleep(0.05)
+                flooded.append(latencies())
+                # End the round now: the sign-ins still waiting on the provider
+                # give up at once, not at their deadline, before the next quiet one.
+                flood.stopping.set()
+                silent.hang_up()
+            floods.append(flood)
+
+    def seconds(outcome):
+        return [s for flood in floods for s in flood.seconds(outcome)]
+
+    def median(runs, page, p):
+        # One round's p99 is its few slowest requests, which one stall
+        # elsewhere on the machine sets: the median of the rounds'.
+        return statistics.median(run[page][f"{p}_ms"] for run in runs)
+
     return {
         "sign_ins": size,
-        "refused": len(flood.seconds("refused")),
-        "timed_out": len(flood.seconds("timed out")),
-        "refused_p50_ms": statistics.median(flood.seconds("refused") or [0]) * 1000,
+        "refused": len(seconds("refused")),
+        "timed_out": len(seconds("timed out")),
+        "refused_p50_ms": statistics.median(seconds("refused") or [0]) * 1000,
         "pages": {
-            page: {f"{when}_{p}_ms": run[page][f"{p}_ms"]
-                   for when, run in (("quiet", quiet), ("flood", flooded)) for p in ("p50", "p99")}
+            page: {f"{when}_{p}_ms": median(runs, page, p)
+                   for when, runs in (("quiet", quiet), ("flood", flooded)) for p in ("p50", "p99")}
             for page in FLOOD_PAGES
         },
     }  # fmt: skip
