@@ -211,3 +211,21 @@ def test_the_recent_sign_ins_list_stays_after_a_session_ends(app, live_server):
     phone = device(live_server, IPHONE)
     page = phone.get("/account")
     assert page.text.count("<td>OpenID</td>") == 2
+
+
+def test_a_disabled_accounts_sign_in_is_refused_and_writes_nothing(app, live_server):
+    laptop = device(live_server, CHROMIUM)
+    laptop.submit(laptop.get("/logout"))
+    app.test_cli_runner().invoke(args=["set-active", "alice", "off"])
+
+    def written():
+        with app.app_context():
+            user = db.session.scalar(sa.select(User).where(User.nickname == "alice"))
+            return user.last_seen, len(user.sign_ins), [i.last_used for i in user.identities]
+
+    before = written()
+    browser = Browser(live_server.url)
+    page = browser.sign_in(dev_identifier(browser), username="alice")
+    assert "This account has been disabled." in page.text
+    assert live_sessions(app) == []
+    assert written() == before

@@ -77,34 +77,36 @@ def device_of(user_agent: str | None) -> tuple[str | None, str | None]:
 START = _session.insert().returning(_session.c.id)
 
 
-def start(account: "User | Account", way: Way, remembered: bool, claim=None) -> SignedInUser:
-    """Record a new session of ``account`` (a User or an Account: its id,
-    nickname, locale and time zone), in the caller's transaction; return who
-    it signs in, for login_user, with the key its cookies will carry.
+def new_row(way: Way, remembered: bool, claim=None) -> tuple[str, dict]:
+    """A new session's key, and its row but for the account (``user_id``).
     ``claim``, an OpenID Connect sign-in's, ties the session to the provider's."""
-    now = now_utc()
     key = new_key()
     browser, system = device_of(request.user_agent.string[:1000])
     oidc = claim is not None and claim.kind == "oidc"
-    session_id = db.session.execute(
-        START,
-        {
-            "key_hash": key_hash(key),
-            "user_id": account.id,
-            "way_kind": way.kind,
-            "way_name": way.name,
-            "browser": browser,
-            "system": system,
-            "address": request.remote_addr,
-            "created": now,
-            "last_seen": now,
-            "remembered": remembered,
-            "oidc_issuer": claim.issuer if oidc else None,
-            "oidc_subject": claim.subject if oidc else None,
-            "oidc_sid": claim.sid if oidc else None,
-            "id_token": claim.id_token if oidc else None,
-        },
-    ).scalar_one()
+    now = now_utc()
+    return key, {
+        "key_hash": key_hash(key),
+        "way_kind": way.kind,
+        "way_name": way.name,
+        "browser": browser,
+        "system": system,
+        "address": request.remote_addr,
+        "created": now,
+        "last_seen": now,
+        "remembered": remembered,
+        "oidc_issuer": claim.issuer if oidc else None,
+        "oidc_subject": claim.subject if oidc else None,
+        "oidc_sid": claim.sid if oidc else None,
+        "id_token": claim.id_token if oidc else None,
+    }
+
+
+def start(account: "User | Account", way: Way, remembered: bool, claim=None) -> SignedInUser:
+    """Record a new session of ``account`` (a User or an Account: its id,
+    nickname, locale and time zone), in the caller's transaction; return who
+    it signs in, for login_user, with the key its cookies will carry."""
+    key, row = new_row(way, remembered, claim)
+    session_id = db.session.execute(START, {**row, "user_id": account.id}).scalar_one()
     return SignedInUser(
         account.id, account.nickname, key, session_id, account.locale, account.timezone
     )

@@ -20,17 +20,16 @@ from ..extensions import csrf, db, oid, ratelimit
 from ..forms import EmptyForm, csrf_token
 from ..i18n import gettext as _
 from ..i18n import reader
-from ..models import User, Way, now_utc
+from ..models import SignedInUser, User, Way, now_utc
 from ..urls import external_url, safe_next
 from . import oidc, passkeys, sessions
 from .accounts import (
-    Account,
     Claim,
     clean_email,
-    find_or_create_user,
     link_identity,
     note_sign_in,
     record_sign_in,
+    sign_in,
 )
 from .fetcher import FetchError
 from .forms import LoginForm
@@ -177,22 +176,17 @@ def complete_sign_in(claim: Claim, next_url: str):
     if current_app.config["OPENID_REQUIRE_EMAIL"] and email is None:
         flash(_("Invalid login: this site needs an email address from your provider."), "error")
         return redirect(url_for("auth.login"))
-    account = find_or_create_user(replace(claim, email=email))
-    if not account.active:
-        db.session.rollback()  # not seen: refused
+    remember = bool(session.get("remember_me"))
+    signed_in = sign_in(replace(claim, email=email), remember)
+    if signed_in is None:
         flash(_("This account has been disabled. Contact the site's administrators."), "error")
         return redirect(url_for("auth.login"))
-    start_session(account, claim.way, bool(session.get("remember_me")), claim)
-    record_sign_in(account.id, claim, request.remote_addr)
+    log_in(signed_in, remember)
     return redirect(next_url)
 
 
-def start_session(
-    account: User | Account, way: Way, remember: bool, claim: Claim | None = None
-) -> None:
-    """Sign ``account`` (a User or an Account) in with a new live session
-    (committed by the caller's record of the sign-in)."""
-    signed_in = sessions.start(account, way, remember, claim)
+def log_in(signed_in: SignedInUser, remember: bool) -> None:
+    """Sign the browser in to the live session just started and committed."""
     # Start from an empty session: nothing planted before sign-in survives it.
     session.clear()
     login_user(signed_in, remember=remember)
@@ -307,9 +301,10 @@ def passkey_login():
         return redirect(url_for("auth.login"))
     forget_unfinished()
     user.last_seen = now_utc()  # a sign-in is being seen
-    way = Way("passkey", passkey.name)
-    start_session(user, way, bool(request.form.get("remember_me")))
+    way, remember = Way("passkey", passkey.name), bool(request.form.get("remember_me"))
+    signed_in = sessions.start(user, way, remember)
     note_sign_in(user.id, way, request.remote_addr)  # with the passkey's new count
+    log_in(signed_in, remember)
     return redirect(oid.get_next_url())
 
 
