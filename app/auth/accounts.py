@@ -142,13 +142,7 @@ class Account(NamedTuple):
 # here (bench/floor.py's sign-in, 6.6 against 5.6 ms in paired runs). SQLite
 # has no writes in WITH, so it takes the four (see sign_in).
 _live = LiveSession.__table__
-_seen = (
-    sa.update(_user)
-    .where(_user.c.id == _identity.c.user_id, _is_claimed_identity, _user.c.active)
-    .values(last_seen=sa.bindparam("new_created"))
-    .returning(_user.c.id, _user.c.nickname, _user.c.locale, _user.c.timezone)
-    .cte("seen")
-)
+_seen = SEEN_OWNER.where(_user.c.active).cte("seen")
 
 
 def _params(*names: str) -> list:
@@ -166,9 +160,7 @@ _started = (
     .cte("started")
 )
 _touched = (
-    _identity.update()
-    .where(_is_claimed_identity, _identity.c.user_id.in_(sa.select(_seen.c.id)))
-    .values(last_used=sa.bindparam("new_created"))
+    TOUCH_IDENTITY.where(_identity.c.user_id.in_(sa.select(_seen.c.id)))
     .returning(_identity.c.id)
     .cte("touched")
 )
@@ -283,7 +275,8 @@ def sign_in(claim: Claim, remembered: bool) -> SignedInUser | None:
         # Its own connection: a statement that commits by itself.
         with autocommit() as connection:
             params = {f"new_{name}": value for name, value in row.items()}
-            seen = connection.execute(SIGN_IN_AT_ONCE, {**params, **claim.key()}).first()
+            params.update(claim.key(), now=row["created"])
+            seen = connection.execute(SIGN_IN_AT_ONCE, params).first()
         if seen is not None:
             forget_the_past_now_and_then()
             return SignedInUser(seen.id, seen.nickname, key, seen.session_id, seen.locale,
