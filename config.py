@@ -157,11 +157,16 @@ class ProductionConfig(Config):
     HSTS_SECONDS = 365 * 24 * 3600
     # A connection for each of a worker's threads (gunicorn.conf.py), and as
     # many again for the OpenID store and the rate limits, which use their
-    # own briefly.
+    # own briefly. Last in, first out: when few requests are in flight they
+    # keep to the connections used last, whose statements PostgreSQL has
+    # already prepared (psycopg prepares a statement on its fifth use on a
+    # connection), instead of going round every connection a busier moment
+    # opened. A warm sign-in after a busy spell: 9.2 -> 8.1 ms (README).
     SQLALCHEMY_ENGINE_OPTIONS = {
         **Config.SQLALCHEMY_ENGINE_OPTIONS,
         "pool_size": 8,
         "max_overflow": 8,
+        "pool_use_lifo": True,
     }
 
 

@@ -9,6 +9,7 @@ import pytest
 from flask import Flask, g, render_template_string, request, session
 
 from app import ConfigError, configure_secret_key, create_app
+from app.extensions import db
 from config import DevelopmentConfig, ProductionConfig, TestingConfig, database_url
 
 from .helpers import PUBLIC_HOST, STRONG_KEY
@@ -45,6 +46,18 @@ def test_production_cookies_are_secure_httponly_and_lax(production_env):
         assert config[f"{prefix}_COOKIE_SECURE"] is True
         assert config[f"{prefix}_COOKIE_HTTPONLY"] is True
         assert config[f"{prefix}_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_production_takes_the_pooled_connection_returned_last(production_env):
+    # So a quiet moment keeps to warm connections (config.py).
+    app = create_app(ProductionConfig)
+    with app.app_context():
+        first, second = db.engine.connect(), db.engine.connect()
+        returned_last = second.connection.dbapi_connection
+        first.close()
+        second.close()
+        with db.engine.connect() as connection:
+            assert connection.connection.dbapi_connection is returned_last
 
 
 def test_development_makes_a_random_key_once_and_keeps_it(tmp_path):
