@@ -59,7 +59,7 @@ from wtforms.validators import ValidationError
 
 from app.auth.forms import LoginForm
 from app.auth.openid.consumer import JSONSessionWrapper
-from app.auth.openid.store import OpenIDNonce
+from app.auth.openid.store import USE_NONCE
 from app.auth.sessions import device_of, new_key
 from app.database import Session, reads_alone
 from app.i18n import Reader, best_match, language_choices, text_direction, zone
@@ -366,8 +366,7 @@ class FloorStore(OpenIDStore):
         try:
             with autocommit() as connection:
                 connection.execute(
-                    OpenIDNonce.__table__.insert(),
-                    {"server_url": server_url, "timestamp": timestamp, "salt": salt},
+                    USE_NONCE, {"server_url": server_url, "timestamp": timestamp, "salt": salt}
                 )
         except IntegrityError:
             return False

@@ -48,6 +48,11 @@ class OpenIDNonce(db.Model):
     salt: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
 
 
+# A nonce used: its row, which exists at most once. One statement built once,
+# as every sign-in's answer sends it.
+USE_NONCE = OpenIDNonce.__table__.insert()
+
+
 class OpenIDDiscovery(db.Model):
     """Recent discovery results, shared by every process (see DiscoveryCache)."""
 
@@ -124,9 +129,7 @@ class DatabaseOpenIDStore(OpenIDStore):
         try:
             with autocommit() as connection:
                 connection.execute(
-                    OpenIDNonce.__table__.insert().values(
-                        server_url=server_url, timestamp=timestamp, salt=salt
-                    )
+                    USE_NONCE, {"server_url": server_url, "timestamp": timestamp, "salt": salt}
                 )
         except IntegrityError:
             return False  # seen before, here or on another host
