@@ -32,7 +32,6 @@ remembered, its token put in; see app/auth/views.py.)
 doing only what any must (below), and the floor's /index to land on.
 """
 
-import copy
 import hashlib
 import hmac
 import os
@@ -58,7 +57,7 @@ from sqlalchemy.exc import IntegrityError
 from wtforms.validators import ValidationError
 
 from app.auth.forms import LoginForm
-from app.auth.openid.consumer import JSONSessionWrapper
+from app.auth.openid.consumer import JSONSessionWrapper, dump_discovery, load_discovery
 from app.auth.openid.store import USE_NONCE
 from app.auth.sessions import device_of, new_key
 from app.database import Session, reads_alone
@@ -377,14 +376,15 @@ store = FloorStore()
 # The app's counter of sign-in starts, its one statement (app/ratelimit.py).
 RATE_LIMIT = DatabaseStorage()
 SIGN_INS_PER_SECOND = 1_000_000  # the benchmark's SIGNIN_RATE_LIMIT
-discovered: dict[str, tuple] = {}
+discovered: dict[str, str] = {}
 
 
 def discover_once(url: str):
-    # Each caller its own copy: python3-openid keeps the endpoints it is given.
+    # Each caller endpoints of its own, from JSON as the app's cache keeps
+    # them: python3-openid keeps the endpoints it is given.
     if url not in discovered:
-        discovered[url] = discover(url)
-    return copy.deepcopy(discovered[url])
+        discovered[url] = dump_discovery(0, discover(url))
+    return load_discovery(discovered[url])[1]
 
 
 def consumer() -> Consumer:

@@ -187,6 +187,20 @@ def test_discovery_results_are_shared_between_processes(app, provider, kind):
         )
 
 
+def test_each_discovery_from_the_cache_gets_endpoints_of_its_own(app, provider):
+    # python3-openid keeps and changes the endpoints it is given.
+    with app.app_context():
+        cache = DiscoveryCache()
+        cache.discover(provider.op_identifier)
+        _, [first] = cache.discover(provider.op_identifier)
+        first.type_uris.append("changed")
+        first.server_url = "changed"
+        _, [second] = cache.discover(provider.op_identifier)
+        assert second is not first
+        assert second.server_url == f"{provider.url}/endpoint"
+        assert "changed" not in second.type_uris
+
+
 def test_a_discovery_that_finds_nothing_is_not_kept(app, provider):
     with app.app_context():
         cache = DiscoveryCache()

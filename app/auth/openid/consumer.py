@@ -14,7 +14,6 @@
   the server unpickle a forged cookie.
 """
 
-import copy
 import hashlib
 import json
 import threading
@@ -122,14 +121,15 @@ class DiscoveryCache:
     short cache saves the round trips. Each process keeps what it found, and
     shares it through the OpenID store's place (a table, or files beside the
     file store), since the start and the end of a sign-in may meet different
-    gunicorn workers or hosts. Only successes are kept; each caller gets its
-    own copy, since python3-openid keeps the endpoints it is given.
+    gunicorn workers or hosts. Only successes are kept, in the JSON they are
+    shared as: each caller gets endpoints of its own from it, since
+    python3-openid keeps the endpoints it is given.
     """
 
     MAX_ENTRIES = 1000
 
     def __init__(self):
-        self._entries: dict[str, tuple[float, tuple]] = {}
+        self._entries: dict[str, tuple[float, str]] = {}
         self._lock = threading.Lock()
 
     def discover(self, url: str):
@@ -140,28 +140,29 @@ class DiscoveryCache:
         with self._lock:
             entry = self._entries.get(url)
         if entry is not None and entry[0] > now:
-            return copy.deepcopy(entry[1])
+            return load_discovery(entry[1])[1]
         from .store import discovery_store  # store imports extensions, which import this module
 
         shared = discovery_store()
         key = hashlib.sha256(url.encode()).hexdigest()
         if (data := shared.getDiscovery(key)) is not None:
-            expires, result = _load_discovery(data)
+            expires, result = load_discovery(data)
         else:
             result = discover(url)  # raises DiscoveryFailure: nothing is kept
             if not result[1]:
                 return result
             expires = int(now + seconds)
-            shared.storeDiscovery(key, _dump_discovery(expires, result), expires)
+            data = dump_discovery(expires, result)
+            shared.storeDiscovery(key, data, expires)
         with self._lock:
             if len(self._entries) >= self.MAX_ENTRIES:
                 self._entries = {k: v for k, v in self._entries.items() if v[0] > now}
             if len(self._entries) < self.MAX_ENTRIES:
-                self._entries[url] = (expires, copy.deepcopy(result))
+                self._entries[url] = (expires, data)
         return result
 
 
-def _dump_discovery(expires: int, result) -> str:
+def dump_discovery(expires: int, result) -> str:
     claimed_id, services = result
     return json.dumps(
         {
@@ -172,7 +173,7 @@ def _dump_discovery(expires: int, result) -> str:
     )
 
 
-def _load_discovery(data: str) -> tuple[int, tuple]:
+def load_discovery(data: str) -> tuple[int, tuple]:
     loaded = json.loads(data)
     services = [_load_endpoint(e) for e in loaded["services"]]
     return loaded["expires"], (loaded["claimed_id"], services)
